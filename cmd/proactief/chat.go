@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/user"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/proactief/proactief/adapters/terminal"
+	"github.com/proactief/proactief/bot"
+	"github.com/proactief/proactief/dialogue"
+)
+
+func init() {
+	register(command{name: "chat", summary: "chat with the bot in this terminal (the default)", run: runChat})
+}
+
+func runChat(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "chat", "chat [--db PATH] [--user ID] [--lang nl|en] [--trace]")
+	dbPath := fs.String("db", defaultDBPath(env), "bbolt database file (env PROACTIEF_DB)")
+	userID := fs.String("user", defaultUser(), "your id in this channel")
+	lang := fs.String("lang", "nl", "language: nl or en")
+	trace := fs.Bool("trace", false, "print one JSON object per bot turn on stderr")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	svc, closeFn, err := openService(env, *dbPath, false)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	ret, err := retentionFromEnv(env)
+	if err != nil {
+		return err
+	}
+	if _, _, err := bot.SweepOnce(ctx, svc.Store(), ret, time.Now()); err != nil {
+		return err
+	}
+	opts := terminal.Options{Lang: *lang, Interactive: isTerminal(env.Stdin)}
+	if *trace {
+		opts.Trace = env.Stderr
+	}
+	return terminal.New(svc, *userID, env.Stdin, env.Stdout, opts).Run(ctx)
+}
+
+// openService opens the bbolt store and the engine and wires the service.
+func openService(env *Env, dbPath string, readOnly bool) (*bot.Service, func(), error) {
+	ret, err := retentionFromEnv(env)
+	if err != nil {
+		return nil, nil, err
+	}
+	eng, err := dialogue.New(dialogue.Options{RetentionDays: int(ret.Sessions.Hours() / 24)})
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := openBolt(dbPath, readOnly)
+	if err != nil {
+		return nil, nil, err
+	}
+	secret, err := loadSecret(env, dbPath)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	svc := bot.New(db, eng, secret, bot.Options{})
+	return svc, func() { db.Close() }, nil
+}
+
+func defaultUser() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	return "me"
+}
+
+func isTerminal(r any) bool {
+	f, ok := r.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
