@@ -1,0 +1,30 @@
+// Package dialogue is proactief's conversation engine: a finite-state
+// machine (github.com/looplab/fsm) that asks for consent, asks the study's
+// profiling statements in the order package segment chooses, adapts its tone
+// as the segment inference sharpens, and ends with an offer of help.
+//
+// The engine is pure: [Engine.Step] takes a [State] and an [Input] and returns
+// the new State and the [Reply] values to show. It does no I/O, reads no clock
+// (time arrives in the Input) and logs nothing, so the same conversation
+// replays the same way in tests, in the terminal and in every channel.
+//
+// Every sentence a citizen reads lives in the embedded content files
+// content/nl.txt and content/en.txt, one entry per message with a variant for
+// each [Tone]. [LoadContent] refuses content with a missing message, a
+// missing tone variant or a wrong placeholder, naming the file and key.
+//
+// A citizen never sees a segment name: the inference only picks a tone, and
+// the citizen's own choice of style ("korter", "meer uitleg") always wins.
+//
+// # Caveats
+//
+//   - looplab/fsm's SetState does not validate, so [Engine.Step] checks a
+//     restored state name against the known states and starts over with a
+//     friendly word when it is unknown.
+//   - The state does not hold raw text the person typed: answers are kept as
+//     parsed values. Staff test conversations keep a transcript of the bot's
+//     own replies and the person's parsed answers only.
+//   - The progress estimate comes from the stopping rule and is an estimate:
+//     it may shrink faster than one step at a time when the inference becomes
+//     sure, and when it has to grow the reply says so.
+package dialogue
