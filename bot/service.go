@@ -1,0 +1,417 @@
+package bot
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/proactief/proactief/dialogue"
+	"github.com/proactief/proactief/redact"
+	"github.com/proactief/proactief/segment"
+)
+
+// Inbound is one message from a person, as a channel adapter delivers it.
+type Inbound struct {
+	Channel   string    // Telegram, Mattermost, Terminal
+	UserID    string    // the person's id in the channel; pseudonymised at once, never stored or logged
+	MessageID string    // channel-unique id of this message ("" when the channel has none); redelivery is recognised by it
+	Text      string    // what the person typed; "" for a button
+	Choice    string    // id of the button chosen
+	Prompt    string    // the question the button belonged to
+	Lang      string    // language hint ("nl", "en")
+	Source    string    // campaign from a deep link
+	Staff     bool      // a staff member testing: "!" commands allowed, marked as test
+	NonText   bool      // a sticker, photo, ...: nothing to read, nothing stored
+	Time      time.Time // when the message was sent; zero means now
+}
+
+// Result is what Handle returns: the replies to send, in order.
+type Result struct {
+	Replies []dialogue.Reply
+	// Duplicate reports that the message was handled before; Replies are the
+	// replies it got then, to be sent again.
+	Duplicate bool
+	// Trace describes the engine after the step (no message text in it).
+	Trace dialogue.Trace
+	// Phase is the conversation's state after the step.
+	Phase string
+	// Stored reports whether the session is kept in the store (consent).
+	Stored bool
+
+	showData bool
+	tally    map[string]int
+}
+
+// Handler handles one inbound message. Adapters depend on this one method.
+type Handler interface {
+	// Handle runs in through the conversation and returns the replies after
+	// the new state is committed. It returns an error wrapping
+	// ErrUnavailable when the state could not be committed; the adapter
+	// then tells the person to try again later (see Service.Unavailable)
+	// and must not acknowledge the message to its channel.
+	Handle(ctx context.Context, in Inbound) (Result, error)
+}
+
+var _ Handler = (*Service)(nil)
+
+// Options configure a Service. The zero value works.
+type Options struct {
+	// Logger receives operational logs; nil discards them. Never message
+	// text or raw ids.
+	Logger *slog.Logger
+	// Now is the clock for messages without a time; nil means time.Now.
+	Now func() time.Time
+	// Redact removes personal data from text kept for research; nil means
+	// redact.Text.
+	Redact func(string) string
+	// MemoryLimit bounds the conversations kept in memory without consent;
+	// the least recently used go first. 0 means 100,000.
+	MemoryLimit int
+}
+
+// Service runs messages through the store and the dialogue engine.
+type Service struct {
+	store  Store
+	engine *dialogue.Engine
+	pseud  *Pseudonymizer
+	opts   Options
+	log    *slog.Logger
+	locks  [256]sync.Mutex
+	mem    *memory
+}
+
+// New returns a Service. secret keys the pseudonyms; keep it with the
+// store, mode 0600 (see Pseudonymizer).
+func New(store Store, engine *dialogue.Engine, secret []byte, opts Options) *Service {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Redact == nil {
+		opts.Redact = redact.Text
+	}
+	if opts.MemoryLimit <= 0 {
+		opts.MemoryLimit = 100000
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{store: store, engine: engine, pseud: NewPseudonymizer(secret), opts: opts, log: log, mem: newMemory(opts.MemoryLimit)}
+}
+
+// Engine returns the dialogue engine.
+func (s *Service) Engine() *dialogue.Engine { return s.engine }
+
+// Store returns the store.
+func (s *Service) Store() Store { return s.store }
+
+// Pseudonyms returns the service's pseudonymizer.
+func (s *Service) Pseudonyms() *Pseudonymizer { return s.pseud }
+
+// Unavailable is the reply an adapter sends when Handle failed with
+// ErrUnavailable: nothing was lost, try again later.
+func (s *Service) Unavailable(lang string) dialogue.Reply {
+	if lang == "en" {
+		return dialogue.Reply{Text: "Sorry, something went wrong on our side. Nothing you said is lost. Please try again in a few minutes."}
+	}
+	return dialogue.Reply{Text: "Sorry, er ging iets mis bij ons. Er is niets verloren. Probeer het over een paar minuten opnieuw."}
+}
+
+func (s *Service) lock(key string) *sync.Mutex {
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	return &s.locks[h.Sum32()%uint32(len(s.locks))]
+}
+
+// Handle runs one message. See Handler.
+func (s *Service) Handle(ctx context.Context, in Inbound) (Result, error) {
+	if in.Time.IsZero() {
+		in.Time = s.opts.Now()
+	}
+	key := s.pseud.Key(in.Channel, in.UserID)
+	research := s.pseud.Research(in.Channel, in.UserID)
+	mu := s.lock(key)
+	mu.Lock()
+	defer mu.Unlock()
+
+	var res Result
+	var final *Session
+	apply := func(sess *Session) error {
+		res = s.apply(sess, in, research)
+		final = sess
+		return nil
+	}
+
+	if m := s.mem.get(key); m != nil {
+		if err := apply(m); err != nil {
+			return Result{}, err
+		}
+		if final.Persistent() || len(final.ResearchOut) > 0 || final.EraseResearch != "" {
+			snapshot := *final
+			err := s.store.Update(ctx, key, func(stored *Session) error {
+				v := stored.Version
+				*stored = snapshot
+				stored.Version = v
+				return nil
+			})
+			if err != nil {
+				return Result{}, s.fail("commit", err)
+			}
+		}
+	} else {
+		_, err := s.store.Get(ctx, key)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			if err := apply(&Session{Key: key}); err != nil {
+				return Result{}, err
+			}
+			if final.Persistent() || len(final.ResearchOut) > 0 {
+				snapshot := *final
+				err := s.store.Update(ctx, key, func(stored *Session) error {
+					v := stored.Version
+					*stored = snapshot
+					stored.Version = v
+					return nil
+				})
+				if err != nil {
+					return Result{}, s.fail("commit", err)
+				}
+			}
+		case err != nil:
+			return Result{}, s.fail("load", err)
+		default:
+			if err := s.store.Update(ctx, key, apply); err != nil {
+				return Result{}, s.fail("commit", err)
+			}
+		}
+	}
+	final.ResearchOut, final.EraseResearch = nil, ""
+	if final.Persistent() {
+		s.mem.del(key)
+	} else {
+		s.mem.put(key, final)
+	}
+	if len(res.tally) > 0 {
+		// Figures are not worth failing a conversation for.
+		if err := s.store.Tally(ctx, res.tally); err != nil {
+			s.log.Warn("tally failed", "err", err)
+		}
+	}
+	res.Stored = final.Persistent()
+	res.Phase = final.Conv.Phase
+	if res.showData {
+		s.attachData(ctx, &res, final, research)
+	}
+	return res, nil
+}
+
+func (s *Service) fail(op string, err error) error {
+	s.log.Error("store failed", "op", op, "err", err)
+	if errors.Is(err, ErrUnavailable) {
+		return err
+	}
+	return fmt.Errorf("%s: %w: %w", op, ErrUnavailable, err)
+}
+
+// apply steps the engine on sess for in. It must stay free of side effects
+// outside sess: a store may run it more than once.
+func (s *Service) apply(sess *Session, in Inbound, research string) Result {
+	if replies, ok := sess.seen(in.MessageID); ok {
+		return Result{Replies: replies, Duplicate: true, Trace: traceOf(sess)}
+	}
+	wasResearch := sess.Conv.Consent.Researchable()
+	before := sess.Conv
+	out := s.engine.Step(sess.Conv, dialogue.Input{
+		Time: in.Time, Text: in.Text, Choice: in.Choice, Prompt: in.Prompt,
+		Channel: in.Channel, Lang: in.Lang, Source: in.Source, Staff: in.Staff, NonText: in.NonText,
+	})
+	replies := out.Replies
+	if tr := dialogue.StaffTrace(out); tr != "" {
+		replies = append(replies, dialogue.Reply{Text: tr})
+	}
+	sess.Conv = out.State
+	if out.Erase || out.EraseResearch || (wasResearch && !out.State.Consent.Researchable()) {
+		sess.EraseResearch = research
+		sess.Research = ""
+	}
+	if out.Erase {
+		sess.Seen = nil
+	}
+	if !out.Erase && out.State.Consent.Researchable() {
+		sess.Research = research
+		s.recordResearch(sess, in, out, replies)
+	}
+	sess.markSeen(in.MessageID, replies)
+	return Result{Replies: replies, Trace: out.Trace, showData: out.ShowData, tally: tallies(before, out.State, in.Time)}
+}
+
+// recordResearch appends this exchange, redacted, to ResearchOut.
+func (s *Service) recordResearch(sess *Session, in Inbound, out dialogue.Outcome, replies []dialogue.Reply) {
+	st := out.State
+	base := ResearchTurn{
+		Pseudonym: sess.Research, Day: Day(in.Time), Channel: st.Channel, Source: st.Source, Test: st.Test,
+		Consent: st.Consent.Research.Version, State: st.Phase, Tone: out.Trace.Tone, Offer: st.Offer,
+	}
+	if n := len(st.Steps); n > 0 {
+		if best, _ := st.Steps[n-1].Posterior.Best(); st.Done {
+			base.Segment = int(best)
+		}
+	}
+	seq := researchSeq(sess)
+	citizen := base
+	citizen.From = "citizen"
+	switch {
+	case in.NonText:
+		citizen.Text = "[GEEN TEKST]"
+	case in.Choice != "":
+		citizen.Text = "[KNOP " + in.Choice + "]"
+	default:
+		citizen.Text = s.opts.Redact(in.Text)
+	}
+	// The answer this message gave, if it gave one.
+	if n := len(st.Steps); n > 0 && st.Steps[n-1].At.Equal(in.Time) && st.Turns > 0 {
+		last := st.Steps[n-1]
+		v := last.Value
+		p := [3]float64(last.Posterior)
+		citizen.Statement, citizen.Value, citizen.Posterior = last.Statement, &v, &p
+	}
+	citizen.Seq = seq
+	sess.ResearchOut = append(sess.ResearchOut, citizen)
+	for _, r := range replies {
+		b := base
+		b.From = "bot"
+		b.Seq = seq + len(sess.ResearchOut)
+		b.Text = r.Text
+		sess.ResearchOut = append(sess.ResearchOut, b)
+	}
+	for i := range sess.ResearchOut {
+		sess.ResearchOut[i].Seq = seq + i
+	}
+}
+
+// tallies returns the aggregate counters a step changes: conversations
+// started (per day), consent answers, completed conversations per segment.
+// Staff test conversations count under a "test:" prefix.
+func tallies(before, after dialogue.State, at time.Time) map[string]int {
+	t := map[string]int{}
+	if before.Phase == "" || (before.Phase == dialogue.PhaseWelcome && after.Phase != dialogue.PhaseWelcome) {
+		if after.Phase != dialogue.PhaseWelcome {
+			t["started"]++
+			t["started:"+Day(at)]++
+		}
+	}
+	if before.Consent.Keep == nil && after.Consent.Keep != nil {
+		t["consent_keep_"+yesNo(after.Consent.Keep.Given)]++
+	}
+	if before.Consent.Research == nil && after.Consent.Research != nil {
+		t["consent_research_"+yesNo(after.Consent.Research.Given)]++
+	}
+	if !before.Done && after.Done {
+		t["completed"]++
+		if s := SegmentOf(after); s != 0 {
+			t[fmt.Sprintf("segment_%d", s)]++
+		}
+	}
+	if after.Test && len(t) > 0 {
+		test := map[string]int{}
+		for k, v := range t {
+			test["test:"+k] = v
+		}
+		return test
+	}
+	return t
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// researchSeq numbers research turns within a conversation: two per
+// handled message leaves room, and the turn counter only grows.
+func researchSeq(sess *Session) int { return sess.Conv.Turns * 1000 }
+
+func traceOf(sess *Session) dialogue.Trace {
+	return dialogue.Trace{State: sess.Conv.Phase, Answered: sess.Conv.Answered(), Next: sess.Conv.Pending}
+}
+
+// attachData completes a /gegevens answer with the research records kept
+// and a JSON document of everything.
+func (s *Service) attachData(ctx context.Context, res *Result, sess *Session, research string) {
+	var turns []ResearchTurn
+	_ = s.store.Research(ctx, func(t ResearchTurn) error {
+		if t.Pseudonym == research {
+			turns = append(turns, t)
+		}
+		return nil
+	})
+	doc := struct {
+		Conversation dialogue.State `json:"conversation"`
+		Research     []ResearchTurn `json:"research_records"`
+	}{sess.Conv, turns}
+	data, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return
+	}
+	note := fmt.Sprintf("Voor onderzoek bewaard: %d regels (zonder naam of nummer).", len(turns))
+	if sess.Conv.Lang == "en" {
+		note = fmt.Sprintf("Kept for research: %d lines (without name or number).", len(turns))
+	}
+	// The note goes right after the data reply, before any re-asked question.
+	for i, r := range res.Replies {
+		if r.Choices == nil {
+			res.Replies = append(res.Replies[:i+1], append([]dialogue.Reply{{Text: note, Document: &dialogue.Document{Name: "mijn-gegevens.json", Data: data}}}, res.Replies[i+1:]...)...)
+			return
+		}
+	}
+	res.Replies = append(res.Replies, dialogue.Reply{Text: note, Document: &dialogue.Document{Name: "mijn-gegevens.json", Data: data}})
+}
+
+// Pseudonymizer turns channel user ids into keyed pseudonyms (HMAC-SHA256).
+// Without the secret a pseudonym cannot be linked back to an id; with a new
+// secret every pseudonym changes (see the README on rotating it).
+type Pseudonymizer struct{ secret []byte }
+
+// NewPseudonymizer returns a Pseudonymizer keyed with secret.
+func NewPseudonymizer(secret []byte) *Pseudonymizer {
+	return &Pseudonymizer{secret: append([]byte(nil), secret...)}
+}
+
+func (p *Pseudonymizer) mac(parts ...string) string {
+	m := hmac.New(sha256.New, p.secret)
+	for _, s := range parts {
+		m.Write([]byte(s))
+		m.Write([]byte{0})
+	}
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// Key returns the conversation key of a user in a channel.
+func (p *Pseudonymizer) Key(channel, userID string) string {
+	return "s-" + p.mac("session", channel, userID)[:40]
+}
+
+// Research returns the research pseudonym of a user in a channel; it is
+// unrelated to Key, so research data cannot be joined with sessions.
+func (p *Pseudonymizer) Research(channel, userID string) string {
+	return "r-" + p.mac("research", channel, userID)[:24]
+}
+
+// Segment of a finished conversation, for figures.
+func SegmentOf(st dialogue.State) segment.Segment {
+	if !st.Done || len(st.Steps) == 0 {
+		return 0
+	}
+	best, _ := st.Steps[len(st.Steps)-1].Posterior.Best()
+	return best
+}

@@ -1,0 +1,314 @@
+package bot_test
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/proactief/proactief/bot"
+	"github.com/proactief/proactief/dialogue"
+	"github.com/proactief/proactief/segment"
+	"github.com/proactief/proactief/store/bolt"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden transcripts in testdata/")
+
+var secret = []byte("test-secret-0123456789abcdef")
+
+type harness struct {
+	t    *testing.T
+	svc  *bot.Service
+	db   *bolt.DB
+	path string
+	now  time.Time
+	log  strings.Builder
+	last []dialogue.Reply
+	n    int
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "p.db")
+	h := &harness{t: t, path: path, now: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
+	h.open()
+	t.Cleanup(func() { h.db.Close() })
+	return h
+}
+
+func (h *harness) open() {
+	h.t.Helper()
+	db, err := bolt.Open(h.path, bolt.Options{})
+	if err != nil {
+		h.t.Fatalf("Open: %v", err)
+	}
+	eng, err := dialogue.New(dialogue.Options{})
+	if err != nil {
+		h.t.Fatalf("dialogue.New: %v", err)
+	}
+	h.db = db
+	h.svc = bot.New(db, eng, secret, bot.Options{Now: func() time.Time { return h.now }})
+}
+
+// say sends text (or, with a leading "#", the choice with that id of the
+// last question) as user.
+func (h *harness) say(user, text string) bot.Result {
+	h.t.Helper()
+	h.n++
+	h.now = h.now.Add(time.Minute)
+	in := bot.Inbound{Channel: bot.Terminal, UserID: user, Text: text, MessageID: fmt.Sprintf("m%d", h.n), Time: h.now}
+	if id, ok := strings.CutPrefix(text, "#"); ok {
+		in = bot.Inbound{Channel: bot.Terminal, UserID: user, Choice: id, Prompt: h.prompt(), MessageID: fmt.Sprintf("m%d", h.n), Time: h.now}
+	}
+	res, err := h.svc.Handle(context.Background(), in)
+	if err != nil {
+		h.t.Fatalf("Handle(%q): %v", text, err)
+	}
+	fmt.Fprintf(&h.log, "> %s\n", text)
+	for _, r := range res.Replies {
+		for _, line := range strings.Split(r.Text, "\n") {
+			fmt.Fprintf(&h.log, "  %s\n", line)
+		}
+		for _, c := range r.Choices {
+			fmt.Fprintf(&h.log, "    [%s] %s\n", c.ID, c.Label)
+		}
+	}
+	fmt.Fprintf(&h.log, "  -- state=%s answered=%d tone=%s next=%s\n", res.Trace.State, res.Trace.Answered, res.Trace.Tone, res.Trace.Next)
+	h.last = res.Replies
+	return res
+}
+
+func (h *harness) prompt() string {
+	for i := len(h.last) - 1; i >= 0; i-- {
+		if h.last[i].Prompt != "" && h.last[i].Prompt != "privacy" {
+			return h.last[i].Prompt
+		}
+	}
+	return ""
+}
+
+// answerFor answers a statement as a typical member of seg would: agree
+// where seg agrees most of the three.
+func answerFor(seg int, id string) string {
+	s, ok := segment.Find(id)
+	if !ok || s.AgreePct == nil {
+		return "3"
+	}
+	p := s.AgreePct
+	best := 0
+	for i := range p {
+		if p[i] > p[best] {
+			best = i
+		}
+	}
+	if best == seg-1 {
+		return "5"
+	}
+	return "2"
+}
+
+// profile answers every statement until the offer, using free text for
+// some answers to exercise the parser.
+func (h *harness) profile(user string, seg int) {
+	h.t.Helper()
+	for i := 0; i < 40; i++ {
+		p := h.prompt()
+		id, ok := strings.CutPrefix(p, "q:")
+		if !ok {
+			return
+		}
+		a := answerFor(seg, id)
+		switch {
+		case i%3 == 1 && a == "5":
+			h.say(user, "helemaal mee eens")
+		case i%3 == 1 && a == "2":
+			h.say(user, "nee hoor")
+		default:
+			h.say(user, "#"+a)
+		}
+	}
+	h.t.Fatalf("profiling did not end within 40 answers")
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden (run with -update to create): %v", err)
+	}
+	if string(want) != got {
+		t.Fatalf("transcript differs from %s (run go test ./bot -update and review the diff):\n%s", path, firstDiff(string(want), got))
+	}
+}
+
+func firstDiff(a, b string) string {
+	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := 0; i < len(al) || i < len(bl); i++ {
+		var x, y string
+		if i < len(al) {
+			x = al[i]
+		}
+		if i < len(bl) {
+			y = bl[i]
+		}
+		if x != y {
+			return fmt.Sprintf("line %d:\nwant: %s\ngot:  %s", i+1, x, y)
+		}
+	}
+	return ""
+}
+
+func TestGoldenSegments(t *testing.T) {
+	for seg := 1; seg <= 3; seg++ {
+		t.Run(fmt.Sprintf("segment%d", seg), func(t *testing.T) {
+			h := newHarness(t)
+			u := fmt.Sprintf("citizen-%d", seg)
+			h.say(u, "/start")
+			h.say(u, "#yes")
+			h.say(u, "ja")
+			h.profile(u, seg)
+			res := h.say(u, "#offer_person")
+			if res.Phase != dialogue.PhaseClosing {
+				t.Fatalf("state=%v, want %v", res.Phase, dialogue.PhaseClosing)
+			}
+			sess, err := h.db.Get(context.Background(), h.svc.Pseudonyms().Key(bot.Terminal, u))
+			if err != nil {
+				t.Fatalf("session not stored with consent: %v", err)
+			}
+			if got := bot.SegmentOf(sess.Conv); int(got) != seg {
+				t.Errorf("assigned segment=%d, want %d", got, seg)
+			}
+			if n := len(sess.Conv.Steps); n > 12 {
+				t.Errorf("asked %d statements, want at most 12", n)
+			}
+			golden(t, fmt.Sprintf("segment%d", seg), h.log.String())
+		})
+	}
+}
+
+func TestGoldenDeclined(t *testing.T) {
+	h := newHarness(t)
+	const user = "user-4242-declined"
+	typed := []string{"nee", "nee, liever niet"}
+	h.say(user, "/start")
+	h.say(user, typed[0])
+	h.say(user, typed[1])
+	h.say(user, "ja hoor, zeker weten")
+	h.say(user, "weet ik niet")
+	h.say(user, "waarom vraag je dat")
+	h.say(user, "/stop")
+	h.say(user, "#offer_self")
+	golden(t, "declined", h.log.String())
+	if _, err := h.db.Get(context.Background(), h.svc.Pseudonyms().Key(bot.Terminal, user)); err == nil {
+		t.Fatalf("a declined conversation was stored")
+	}
+	h.db.Close()
+	scanFile(t, h.path, user, "ja hoor, zeker weten", "weet ik niet", "waarom vraag je dat", "liever niet")
+	h.open()
+}
+
+// scanFile fails when any of needles is in the database file's bytes.
+func scanFile(t *testing.T, path string, needles ...string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range needles {
+		if bytes.Contains(data, []byte(n)) {
+			t.Errorf("database file contains %q", n)
+		}
+	}
+}
+
+func TestEraseLeavesNoTrace(t *testing.T) {
+	h := newHarness(t)
+	const user = "user-7777-erase"
+	h.say(user, "/start")
+	h.say(user, "#yes")
+	h.say(user, "#yes")
+	h.say(user, "ja hoor, dat klopt helemaal") // kept (redacted) for research
+	h.say(user, "zeker wel, ik heet Jan Jansen")
+	sess, err := h.db.Get(context.Background(), h.svc.Pseudonyms().Key(bot.Terminal, user))
+	if err != nil {
+		t.Fatalf("session not stored: %v", err)
+	}
+	if sess.Conv.Answered() < 1 {
+		t.Fatalf("no answers stored")
+	}
+	h.say(user, "/vergeet")
+	res := h.say(user, "#yes")
+	if res.Stored {
+		t.Fatalf("session still stored after /vergeet")
+	}
+	n := 0
+	_ = h.db.Research(context.Background(), func(bot.ResearchTurn) error { n++; return nil })
+	if n != 0 {
+		t.Fatalf("%d research turns left after /vergeet", n)
+	}
+	h.db.Close()
+	scanFile(t, h.path, user, "ja hoor, dat klopt helemaal", "dat klopt helemaal", "zeker wel", "Jan Jansen",
+		h.svc.Pseudonyms().Key(bot.Terminal, user), h.svc.Pseudonyms().Research(bot.Terminal, user))
+	h.open()
+}
+
+func TestResumeAfterRestart(t *testing.T) {
+	h := newHarness(t)
+	const user = "user-resume"
+	h.say(user, "/start")
+	h.say(user, "#yes")
+	h.say(user, "#no")
+	h.say(user, "#4")
+	pending := h.prompt()
+	h.db.Close()
+	h.open()
+	res := h.say(user, "/start")
+	if got := h.prompt(); got != pending {
+		t.Fatalf("after restart prompt=%q, want %q", got, pending)
+	}
+	if res.Trace.Answered != 1 {
+		t.Fatalf("answered=%d after restart, want 1", res.Trace.Answered)
+	}
+}
+
+func TestDuplicateMessageAppliedOnce(t *testing.T) {
+	h := newHarness(t)
+	const user = "user-dup"
+	h.say(user, "/start")
+	h.say(user, "#yes")
+	h.say(user, "#no")
+	in := bot.Inbound{Channel: bot.Terminal, UserID: user, Choice: "5", Prompt: h.prompt(), MessageID: "dup-1", Time: h.now}
+	first, err := h.svc.Handle(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := h.svc.Handle(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !second.Duplicate || first.Duplicate {
+		t.Fatalf("duplicate flags first=%v second=%v, want false, true", first.Duplicate, second.Duplicate)
+	}
+	if len(first.Replies) != len(second.Replies) || first.Replies[len(first.Replies)-1].Text != second.Replies[len(second.Replies)-1].Text {
+		t.Fatalf("redelivery got other replies")
+	}
+	sess, err := h.db.Get(context.Background(), h.svc.Pseudonyms().Key(bot.Terminal, user))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sess.Conv.Answered() != 1 {
+		t.Fatalf("answered=%d, want 1: the answer was applied twice", sess.Conv.Answered())
+	}
+}

@@ -1,0 +1,100 @@
+package bot
+
+import (
+	"time"
+
+	"github.com/proactief/proactief/dialogue"
+)
+
+// Channel types.
+const (
+	Terminal   = "terminal"
+	Telegram   = "telegram"
+	Mattermost = "mattermost"
+)
+
+// Session is what is kept of one conversation.
+type Session struct {
+	// Key is the conversation's pseudonym (see Pseudonymizer); never a raw id.
+	Key string `json:"key"`
+	// Version counts committed writes; a store may make a write conditional
+	// on it. Zero means the session has never been stored.
+	Version uint64 `json:"version"`
+	// Conv is the dialogue engine's state.
+	Conv dialogue.State `json:"conv"`
+	// Seen remembers the last messages handled, with the replies they got,
+	// so that a redelivered message is answered again, not applied twice.
+	Seen []Seen `json:"seen,omitempty"`
+	// Research is the research pseudonym: set only with research consent.
+	Research string `json:"research,omitempty"`
+
+	// The fields below are instructions for the store in this write; they
+	// are not kept with the session.
+
+	// ResearchOut are research turns to append in the same transaction.
+	ResearchOut []ResearchTurn `json:"-"`
+	// EraseResearch asks the store to erase every research record of
+	// Research (withdrawn consent, /vergeet).
+	EraseResearch string `json:"-"`
+}
+
+// Seen is one handled message.
+type Seen struct {
+	ID      string           `json:"id"`
+	Replies []dialogue.Reply `json:"replies,omitempty"`
+}
+
+// MaxSeen is how many handled message ids a session remembers.
+const MaxSeen = 32
+
+// Persistent reports whether the session may be written to disk: only when
+// the person agreed to keep their answers.
+func (s *Session) Persistent() bool { return s.Conv.Consent.Keeps() }
+
+// seen returns the replies of an already handled message id.
+func (s *Session) seen(id string) ([]dialogue.Reply, bool) {
+	if id == "" {
+		return nil, false
+	}
+	for _, m := range s.Seen {
+		if m.ID == id {
+			return m.Replies, true
+		}
+	}
+	return nil, false
+}
+
+func (s *Session) markSeen(id string, replies []dialogue.Reply) {
+	if id == "" {
+		return
+	}
+	s.Seen = append(s.Seen, Seen{ID: id, Replies: replies})
+	if len(s.Seen) > MaxSeen {
+		s.Seen = append(s.Seen[:0:0], s.Seen[len(s.Seen)-MaxSeen:]...)
+	}
+}
+
+// ResearchTurn is one anonymised turn kept for research: what was said,
+// redacted at the source, and what the engine knew then. Times are coarsened
+// to the day.
+type ResearchTurn struct {
+	Pseudonym string        `json:"pseudonym"`
+	Seq       int           `json:"seq"`
+	Day       string        `json:"day"` // YYYY-MM-DD
+	Channel   string        `json:"channel"`
+	Source    string        `json:"source,omitempty"`
+	Test      bool          `json:"test,omitempty"`
+	Consent   string        `json:"consent_version"`
+	From      string        `json:"from"` // "citizen" or "bot"
+	Text      string        `json:"text"` // redacted
+	State     string        `json:"state"`
+	Statement string        `json:"statement,omitempty"`
+	Value     *int          `json:"value,omitempty"`
+	Posterior *[3]float64   `json:"posterior,omitempty"`
+	Tone      dialogue.Tone `json:"tone,omitempty"`
+	Segment   int           `json:"segment,omitempty"`
+	Offer     string        `json:"offer,omitempty"`
+}
+
+// Day coarsens t to the day, as research records keep it.
+func Day(t time.Time) string { return t.UTC().Format("2006-01-02") }

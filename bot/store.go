@@ -1,0 +1,76 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors a Store returns.
+var (
+	// ErrNotFound is returned by Store.Get when no session is stored under a key.
+	ErrNotFound = errors.New("session not found")
+	// ErrConflict is returned by a store when a version-conditional write lost
+	// against another writer; Update retries it itself and returns it only
+	// when retries are exhausted.
+	ErrConflict = errors.New("session changed concurrently")
+	// ErrInUse is returned by Open when another process holds the database.
+	ErrInUse = errors.New("database in use by another process")
+	// ErrUnavailable is returned when the store cannot write (disk full,
+	// read-only, cluster unreachable); what was committed before stays.
+	ErrUnavailable = errors.New("store unavailable")
+	// ErrReadOnly is returned by writes on a store opened read-only.
+	ErrReadOnly = errors.New("store is read-only")
+)
+
+// Store keeps sessions and research records. Implementations: store/bolt
+// (one machine) and store/etcd (several instances). Every implementation
+// passes the suite in store/storetest.
+type Store interface {
+	// Get returns the session stored under key. Returns ErrNotFound if there
+	// is none.
+	Get(ctx context.Context, key string) (*Session, error)
+
+	// Update runs fn on the session stored under key, or on a new Session
+	// with that Key and Version 0 when there is none, and commits the result
+	// atomically: the session (with Version one higher), the research turns
+	// in ResearchOut, and the erasure asked by EraseResearch. When fn returns
+	// an error nothing is written and Update returns that error. When the
+	// session after fn is not Persistent (no consent to keep answers) the
+	// session is not written and any stored copy is deleted, so nothing
+	// about the person stays on disk; its research turns are still written
+	// when the session carries a Research pseudonym.
+	// fn may run more than once (a store retries on ErrConflict), so it must
+	// not have side effects outside the session. Never send a message from fn.
+	Update(ctx context.Context, key string, fn func(*Session) error) error
+
+	// Delete erases the session under key and every research record of the
+	// given research pseudonym (which may be ""), leaving no readable trace.
+	// Deleting what does not exist is not an error.
+	Delete(ctx context.Context, key, research string) error
+
+	// Sweep deletes sessions last updated before sessionsBefore and research
+	// turns from days before researchBefore; it returns how many sessions
+	// and research turns it removed.
+	Sweep(ctx context.Context, sessionsBefore, researchBefore time.Time) (sessions, research int, err error)
+
+	// Research calls fn for every research turn, grouped by pseudonym and in
+	// order within a pseudonym, until fn returns an error (which Research
+	// returns).
+	Research(ctx context.Context, fn func(ResearchTurn) error) error
+
+	// Sessions calls fn for every stored session until fn returns an error.
+	Sessions(ctx context.Context, fn func(*Session) error) error
+
+	// Tally adds deltas to named aggregate counters, such as
+	// "consent_keep_yes" or "started:2026-11-02". Counters hold no personal
+	// data; they are written whatever the consent, for consent rates and
+	// figures.
+	Tally(ctx context.Context, deltas map[string]int) error
+
+	// Tallies returns every aggregate counter.
+	Tallies(ctx context.Context) (map[string]int, error)
+
+	// Close releases the store.
+	Close() error
+}
