@@ -1,0 +1,448 @@
+package segment
+
+import (
+	"math"
+	"strconv"
+)
+
+// Limits of the fixed-size inference state. The study has 28 statements in
+// 12 dimensions; load refuses data beyond these limits.
+const (
+	maxStatements = 64
+	maxDims       = 16
+)
+
+// Measured defaults; docs/segment.md shows the simulation behind them.
+const (
+	// DefaultMinQuestions is the fewest statements asked before the model
+	// may stop.
+	DefaultMinQuestions = 4
+	// DefaultMaxQuestions is the most statements asked: all 26 with
+	// figures, so that the stopping rule alone decides.
+	DefaultMaxQuestions = 26
+	// DefaultStopBound is the chance of changing the assignment below which
+	// the model stops asking.
+	DefaultStopBound = 0.08
+	// DefaultTemper is the design-effect correction ρ for answers within one
+	// dimension (see Options.Temper).
+	DefaultTemper = 0.1
+	// remainingDecay is a rough factor by which PChange shrinks per extra
+	// answer; it only feeds the progress estimate Decision.Remaining.
+	remainingDecay = 0.6
+)
+
+// Posterior is a probability per segment; index 0 is segment 1.
+type Posterior [3]float64
+
+// Prior is the study's segment sizes: 39%, 22% and 39%.
+var Prior = Posterior{0.39, 0.22, 0.39}
+
+// Best returns the most probable segment and its probability. Ties go to
+// the lowest segment number.
+func (p Posterior) Best() (Segment, float64) {
+	b := 0
+	for i := 1; i < 3; i++ {
+		if p[i] > p[b] {
+			b = i
+		}
+	}
+	return Segment(b + 1), p[b]
+}
+
+// Answer is one answered (or skipped) statement. Value 1..5; 0 means
+// skipped (no evidence).
+type Answer struct {
+	ID    string `json:"id"`
+	Value int    `json:"value"`
+}
+
+// Agrees reports whether the answer counts as agreement in the study's
+// top-2-box sense: 4 or 5 on the 5-point scale.
+func (a Answer) Agrees() bool { return a.Value >= 4 && a.Value <= 5 }
+
+// Options configures a Model. The zero value gives the measured defaults.
+type Options struct {
+	MinQuestions int     // 0 = DefaultMinQuestions
+	MaxQuestions int     // 0 = DefaultMaxQuestions; capped at the number of statements with figures
+	StopBound    float64 // 0 = DefaultStopBound; chance of changing assignment below which we stop
+
+	// Temper is the design-effect correction ρ in [0, 1) for answers within
+	// one dimension: n answers of a dimension together weigh as
+	// n/(1+(n-1)ρ) independent answers. 0 = DefaultTemper; a negative value
+	// switches the correction off (naive Bayes).
+	Temper float64
+
+	// Prior overrides the segment sizes; the zero value means the study's
+	// Prior. It is normalised; it must not have negative entries.
+	Prior Posterior
+}
+
+// Model infers a person's segment from their answers and decides which
+// statement to ask next. A Model is immutable and safe for concurrent use.
+type Model struct {
+	min, max int
+	bound    float64
+	rho      float64
+	logPrior [3]float64
+	weight   [maxStatements + 1]float64 // weight[n]: weight per answer when a dimension has n answers
+}
+
+// item is a statement's precomputed likelihoods.
+type item struct {
+	ev   bool       // has figures
+	dim  int        // dimension index
+	p    [3]float64 // P(agree | segment)
+	logA [3]float64 // log P(agree | segment)
+	logN [3]float64 // log P(not agree | segment)
+}
+
+var (
+	items    []item
+	dimItems [][]int // statement indexes per dimension, study order
+	numEv    int     // statements with figures
+)
+
+func init() {
+	dims := map[string]int{}
+	items = make([]item, len(table))
+	for i, s := range table {
+		d, ok := dims[s.Dimension]
+		if !ok {
+			d = len(dims)
+			if d >= maxDims {
+				panic("segment: too many dimensions in statements.json")
+			}
+			dims[s.Dimension] = d
+			dimItems = append(dimItems, nil)
+		}
+		it := item{dim: d, ev: s.HasEvidence()}
+		if it.ev {
+			numEv++
+			dimItems[d] = append(dimItems[d], i)
+			for k := range 3 {
+				p := s.AgreePct[k] / 100
+				it.p[k] = p
+				it.logA[k] = math.Log(p)
+				it.logN[k] = math.Log1p(-p)
+			}
+		}
+		items[i] = it
+	}
+}
+
+// New returns a Model with the given options; zero fields take the defaults.
+func New(opts Options) *Model {
+	m := &Model{min: opts.MinQuestions, max: opts.MaxQuestions, bound: opts.StopBound, rho: opts.Temper}
+	if m.max <= 0 || m.max > numEv {
+		if m.max <= 0 {
+			m.max = DefaultMaxQuestions
+		}
+		m.max = min(m.max, numEv)
+	}
+	if m.min <= 0 {
+		m.min = DefaultMinQuestions
+	}
+	m.min = min(m.min, m.max)
+	if m.bound <= 0 {
+		m.bound = DefaultStopBound
+	}
+	switch {
+	case m.rho == 0:
+		m.rho = DefaultTemper
+	case m.rho < 0:
+		m.rho = 0
+	case m.rho >= 1:
+		m.rho = 0.99
+	}
+	prior := opts.Prior
+	if prior == (Posterior{}) {
+		prior = Prior
+	}
+	sum := prior[0] + prior[1] + prior[2]
+	for k := range 3 {
+		m.logPrior[k] = math.Log(prior[k] / sum)
+	}
+	m.weight[0] = 1
+	for n := 1; n <= maxStatements; n++ {
+		m.weight[n] = 1 / (1 + float64(n-1)*m.rho)
+	}
+	return m
+}
+
+// Options returns the options in effect, defaults filled in. Temper is
+// negative when the correction is off.
+func (m *Model) Options() Options {
+	rho := m.rho
+	if rho == 0 {
+		rho = -1
+	}
+	var prior Posterior
+	for k := range 3 {
+		prior[k] = math.Exp(m.logPrior[k])
+	}
+	return Options{MinQuestions: m.min, MaxQuestions: m.max, StopBound: m.bound, Temper: rho, Prior: prior}
+}
+
+// state is the evidence gathered from a list of answers.
+type state struct {
+	sum   [maxDims][3]float64 // untempered log-likelihood per dimension
+	n     [maxDims]int        // answers with evidence per dimension
+	asked uint64              // bit i: statement i asked (answered or skipped)
+	count int                 // statements asked
+}
+
+// build collects the evidence in answers. Unknown ids are ignored; a
+// repeated id counts only the first time; a value outside 1..5 is a skip.
+func build(answers []Answer) state {
+	var st state
+	for _, a := range answers {
+		i, ok := index[a.ID]
+		if !ok || st.asked&(1<<i) != 0 {
+			continue
+		}
+		st.asked |= 1 << i
+		st.count++
+		it := &items[i]
+		if !it.ev || a.Value < 1 || a.Value > 5 {
+			continue
+		}
+		ll := &it.logN
+		if a.Agrees() {
+			ll = &it.logA
+		}
+		for k := range 3 {
+			st.sum[it.dim][k] += ll[k]
+		}
+		st.n[it.dim]++
+	}
+	return st
+}
+
+// logPost returns the unnormalised tempered log posterior.
+func (m *Model) logPost(st *state) [3]float64 {
+	lp := m.logPrior
+	for d := range dimItems {
+		if st.n[d] == 0 {
+			continue
+		}
+		w := m.weight[st.n[d]]
+		for k := range 3 {
+			lp[k] += w * st.sum[d][k]
+		}
+	}
+	return lp
+}
+
+// normalize turns log weights into probabilities.
+func normalize(lp [3]float64) Posterior {
+	mx := max(lp[0], lp[1], lp[2])
+	var p Posterior
+	var sum float64
+	for k := range 3 {
+		p[k] = math.Exp(lp[k] - mx)
+		sum += p[k]
+	}
+	for k := range 3 {
+		p[k] /= sum
+	}
+	return p
+}
+
+// entropy in bits.
+func entropy(p Posterior) float64 {
+	var h float64
+	for _, x := range p {
+		if x > 0 {
+			h -= x * math.Log2(x)
+		}
+	}
+	return h
+}
+
+// Posterior returns the probability of each segment given the answers.
+// Unknown ids are ignored, a repeated id counts once (the first time), and
+// a value outside 1..5 or a statement without figures carries no evidence.
+func (m *Model) Posterior(answers []Answer) Posterior {
+	st := build(answers)
+	return normalize(m.logPost(&st))
+}
+
+// Decision is what to do after a list of answers.
+type Decision struct {
+	Done      bool
+	Next      string    // statement id to ask next; "" when Done
+	Posterior Posterior // posterior after the answers so far
+	Gain      float64   // expected information (bits) of Next
+	PChange   float64   // estimated chance that asking all remaining statements would change the current assignment
+	Remaining int       // honest estimate of statements still to be asked (0 when Done), for a progress indicator
+	Reason    string    // short English reason for a trace, e.g. "stop: P(change)=0.03 < 0.05" or "max reached"
+}
+
+// Next decides what to do after the given answers (in the order asked). It
+// never proposes a statement that is already in answers (a skipped
+// statement counts as asked) nor one without figures. It stops when at
+// least MinQuestions were asked and PChange < StopBound, when MaxQuestions
+// were asked, or when no statement with figures is left.
+func (m *Model) Next(answers []Answer) Decision {
+	st := build(answers)
+	lp := m.logPost(&st)
+	post := normalize(lp)
+	g := m.aggregate(&st)
+	d := Decision{Posterior: post, PChange: m.pChange(g, post)}
+	left := 0
+	for i := range items {
+		if items[i].ev && st.asked&(1<<i) == 0 {
+			left++
+		}
+	}
+	switch {
+	case st.count >= m.max:
+		d.Done, d.Reason = true, "max reached"
+		return d
+	case left == 0:
+		d.Done, d.Reason = true, "no statements left"
+		return d
+	case st.count >= m.min && d.PChange < m.bound:
+		d.Done = true
+		d.Reason = "stop: P(change)=" + fmtP(d.PChange) + " < " + fmtP(m.bound)
+		return d
+	}
+
+	h := entropy(post)
+	best, bestGain := -1, math.Inf(-1)
+	for i := range items {
+		it := &items[i]
+		if !it.ev || st.asked&(1<<i) != 0 {
+			continue
+		}
+		n := st.n[it.dim]
+		wOld, wNew := m.weight[n], m.weight[n+1]
+		var base [3]float64
+		var pA float64
+		for k := range 3 {
+			base[k] = lp[k] - wOld*st.sum[it.dim][k]
+			pA += post[k] * it.p[k]
+		}
+		var la, ln [3]float64
+		for k := range 3 {
+			la[k] = base[k] + wNew*(st.sum[it.dim][k]+it.logA[k])
+			ln[k] = base[k] + wNew*(st.sum[it.dim][k]+it.logN[k])
+		}
+		gain := h - pA*entropy(normalize(la)) - (1-pA)*entropy(normalize(ln))
+		if gain > bestGain+1e-12 {
+			best, bestGain = i, gain
+		}
+	}
+	d.Next = table[best].ID
+	d.Gain = max(bestGain, 0)
+	d.Remaining = m.remaining(st.count, left, d.PChange)
+	d.Reason = "ask: gain=" + strconv.FormatFloat(d.Gain, 'f', 3, 64) + " bits, P(change)=" + fmtP(d.PChange)
+	return d
+}
+
+func fmtP(p float64) string { return strconv.FormatFloat(p, 'f', 3, 64) }
+
+// remaining estimates how many more statements will be asked: at least up
+// to MinQuestions, and as many as a PChange shrinking by remainingDecay per
+// answer needs to fall below the bound, within MaxQuestions.
+func (m *Model) remaining(count, left int, pc float64) int {
+	k := 1
+	if pc >= m.bound {
+		k = int(math.Ceil(math.Log(m.bound/pc)/math.Log(remainingDecay))) + 1
+	}
+	k = max(k, m.min-count, 1)
+	return min(k, m.max-count, left)
+}
+
+// agg holds, for every ordered pair of segments (b, c) and every segment s
+// that might be true, the mean and variance of the final log odds of b
+// against c once all remaining statements with figures are answered.
+type agg struct {
+	mean, vr [3][3][3]float64 // [b][c][s]
+	wFinal   [maxDims]float64 // weight per answer of a dimension at the end
+}
+
+// aggregate computes the final log-odds distribution of every pair.
+// Given segment s, the remaining answers add independent terms whose exact
+// mean and variance are summed; pChange treats the sum as normal.
+func (m *Model) aggregate(st *state) *agg {
+	var g agg
+	for d, list := range dimItems {
+		rem := 0
+		for _, i := range list {
+			if st.asked&(1<<i) == 0 {
+				rem++
+			}
+		}
+		g.wFinal[d] = m.weight[st.n[d]+rem]
+	}
+	for b := range 3 {
+		for c := range 3 {
+			if c == b {
+				continue
+			}
+			for s := range 3 {
+				mean := m.logPrior[b] - m.logPrior[c]
+				var vr float64
+				for d, list := range dimItems {
+					mu := st.sum[d][b] - st.sum[d][c]
+					var v float64
+					for _, i := range list {
+						if st.asked&(1<<i) != 0 {
+							continue
+						}
+						im, iv := items[i].term(b, c, s)
+						mu += im
+						v += iv
+					}
+					w := g.wFinal[d]
+					mean += w * mu
+					vr += w * w * v
+				}
+				g.mean[b][c][s], g.vr[b][c][s] = mean, vr
+			}
+		}
+	}
+	return &g
+}
+
+// term returns the mean and variance, given segment s, of the log-odds
+// contribution of b against c of an answer to the item.
+func (it *item) term(b, c, s int) (mean, vr float64) {
+	l1 := it.logA[b] - it.logA[c]
+	l0 := it.logN[b] - it.logN[c]
+	p := it.p[s]
+	return p*l1 + (1-p)*l0, p * (1 - p) * (l1 - l0) * (l1 - l0)
+}
+
+// beaten returns the normal-approximation chance that a final log odds
+// with this mean and variance is below zero (b is overtaken by c).
+func beaten(mean, vr float64, c, b int) float64 {
+	switch {
+	case vr > 1e-12:
+		return 0.5 * math.Erfc(mean/math.Sqrt(2*vr))
+	case mean < 0 || (mean == 0 && c < b):
+		return 1
+	}
+	return 0
+}
+
+// pChange estimates the chance that answering every remaining statement
+// with figures would change the current assignment: for each segment s,
+// the chance that another segment overtakes the current best (the two
+// chances added, a union bound), averaged over the posterior.
+func (m *Model) pChange(g *agg, post Posterior) float64 {
+	bs, _ := post.Best()
+	b := int(bs) - 1
+	var total float64
+	for s := range 3 {
+		var pc float64
+		for c := range 3 {
+			if c != b {
+				pc += beaten(g.mean[b][c][s], g.vr[b][c][s], c, b)
+			}
+		}
+		total += post[s] * min(pc, 1)
+	}
+	return min(total, 1)
+}
