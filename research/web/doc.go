@@ -1,0 +1,38 @@
+// Package web is the review page for researchers: a small web site, served
+// from the bot's store, where signed-in researchers read the anonymised
+// transcripts of people who agreed to research use, see figures and the
+// study's table, tag and annotate conversations, and download exports.
+//
+// [New] takes the store (the live one of "proactief serve", or a read-only
+// copy for "proactief review") and [Options] with three files kept beside
+// the database: the researcher accounts ([Accounts], bcrypt hashes), the
+// reviews ([Reviews], tags, notes and who reviewed what) and the audit log
+// (research.Audit). [Server.Handler] is the http.Handler to mount.
+//
+// Pages are rendered on the server with html/template from embedded
+// templates (templates/*.html, in Dutch, editable without touching Go) and
+// one embedded style sheet; there is no JavaScript. Charts are inline SVG
+// with a title, a description and a table with the same figures.
+//
+// Security: every page but the sign-in page needs a session (a random id
+// in a Secure, HttpOnly, SameSite=Strict cookie); every POST carries the
+// session's CSRF token; sign-in is limited per address and per account;
+// responses carry a strict Content-Security-Policy and frame, sniffing and
+// referrer headers; requests for a Host not in Options.AllowedHosts get
+// 400. Every transcript view, study table and export is written to the
+// audit log before it is shown; when the log cannot be written nothing is
+// shown. Staff test conversations are hidden unless asked for.
+//
+// # Caveats
+//
+//   - Sessions live in memory: a restart signs everybody out, and with
+//     several instances behind one address a researcher must stick to one.
+//   - Each page reads all research records from the store (research.Load);
+//     that is fine for a study's thousands of conversations, not millions.
+//   - Reviews are one JSON file rewritten whole on every save; two
+//     processes writing it at once can lose one's change. Run one review
+//     page per database.
+//   - Client addresses for the rate limit come from the connection; behind
+//     a reverse proxy all researchers share the proxy's address (and its
+//     limit of Options.SignInLimit attempts per minute).
+package web
