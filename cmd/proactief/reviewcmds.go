@@ -62,7 +62,7 @@ func newReviewServer(st bot.Store, dbPath, addr string, hosts []string, log *slo
 	})
 }
 
-// hostList splits a comma-separated list of host names.
+// hostList splits a comma-separated list, dropping blanks.
 func hostList(s string) []string {
 	var out []string
 	for _, p := range strings.Split(s, ",") {

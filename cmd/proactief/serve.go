@@ -1,0 +1,267 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/proactief/proactief/adapters/mattermost"
+	"github.com/proactief/proactief/adapters/telegram"
+	"github.com/proactief/proactief/bot"
+)
+
+func init() {
+	register(command{name: "serve", summary: "serve the configured channels (Telegram, Mattermost) and the ops listener", run: runServe})
+}
+
+// serveSettings documents every setting of serve; --help prints it.
+var serveSettings = []struct{ env, help string }{
+	{"PROACTIEF_DB", "bbolt database file (same as --db)"},
+	{"PROACTIEF_SECRET_FILE", "pseudonym secret file (default: <db>.secret, generated at first start, mode 0600)"},
+	{"PROACTIEF_RETENTION", "how long idle conversations are kept (default 30d)"},
+	{"PROACTIEF_RESEARCH_RETENTION", "how long research records are kept (default 365d)"},
+	{"PROACTIEF_OPS_ADDR", "ops listener for /healthz, /readyz, /metrics (default 127.0.0.1:9090; \"off\" disables)"},
+	{"PROACTIEF_LOG_FORMAT", "json or text (default: text on a terminal, json otherwise)"},
+	{"PROACTIEF_REVIEW_ADDR", "researchers' review page (default 127.0.0.1:8090; \"off\" disables)"},
+	{"PROACTIEF_REVIEW_HOSTS", "host names the review page answers to, comma-separated (needed off loopback)"},
+	{"TELEGRAM_BOT_TOKEN", "Telegram bot token (or TELEGRAM_BOT_TOKEN_FILE: a file holding it)"},
+	{"TELEGRAM_API_URL", "another Bot API server (tests, or a self-hosted Bot API server)"},
+	{"TELEGRAM_WEBHOOK_URL", "use webhook mode with this public URL instead of polling"},
+	{"TELEGRAM_WEBHOOK_SECRET", "secret token Telegram sends with every webhook request (or _FILE)"},
+	{"TELEGRAM_WEBHOOK_ADDR", "listen address for the webhook (default 127.0.0.1:8443)"},
+	{"MATTERMOST_URL", "Mattermost server URL"},
+	{"MATTERMOST_TOKEN", "the bot account's token (or MATTERMOST_TOKEN_FILE)"},
+	{"MATTERMOST_ALLOW_USERS", "comma-separated Mattermost user ids allowed to test the bot"},
+	{"MATTERMOST_ALLOW_TEAM", "a team id whose members may test the bot"},
+	{"MATTERMOST_ACTIONS_URL", "URL at which Mattermost reaches the ops listener's /mattermost/actions (enables buttons)"},
+}
+
+func runServe(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "serve", "serve [--db PATH]\n\nSettings come from the environment:")
+	dbPath := fs.String("db", defaultDBPath(env), "bbolt database file (env PROACTIEF_DB)")
+	fs.Usage = func() {
+		fmt.Fprintf(env.Stderr, "Usage: proactief serve [--db PATH]\n\nFlags:\n")
+		fs.PrintDefaults()
+		fmt.Fprintf(env.Stderr, "\nEnvironment (secrets only from the environment or a file, never a flag):\n")
+		for _, s := range serveSettings {
+			fmt.Fprintf(env.Stderr, "  %-30s %s\n", s.env, s.help)
+		}
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	log := newLogger(env)
+	ret, err := retentionFromEnv(env)
+	if err != nil {
+		return err
+	}
+	svc, closeStore, err := openService(env, *dbPath, false)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	type channel struct {
+		name  string
+		run   func(context.Context) error
+		ready func() bool
+	}
+	var channels []channel
+	mux := http.NewServeMux()
+
+	tgToken, err := secretFromEnv(env, "TELEGRAM_BOT_TOKEN")
+	if err != nil {
+		return err
+	}
+	var webhook http.Handler
+	if tgToken != "" {
+		whSecret, err := secretFromEnv(env, "TELEGRAM_WEBHOOK_SECRET")
+		if err != nil {
+			return err
+		}
+		tg, err := telegram.New(tgToken, svc, telegram.Options{
+			APIURL:        env.Getenv("TELEGRAM_API_URL"),
+			Logger:        log.With("channel", "telegram"),
+			Registerer:    reg,
+			WebhookURL:    env.Getenv("TELEGRAM_WEBHOOK_URL"),
+			WebhookSecret: whSecret,
+		})
+		if err != nil {
+			return fmt.Errorf("telegram: %w", err)
+		}
+		channels = append(channels, channel{"telegram", tg.Run, tg.Ready})
+		if env.Getenv("TELEGRAM_WEBHOOK_URL") != "" {
+			webhook = tg.WebhookHandler()
+		}
+	}
+	if mmURL := env.Getenv("MATTERMOST_URL"); mmURL != "" {
+		mmToken, err := secretFromEnv(env, "MATTERMOST_TOKEN")
+		if err != nil {
+			return err
+		}
+		if mmToken == "" {
+			return errors.New("MATTERMOST_URL is set but MATTERMOST_TOKEN (or MATTERMOST_TOKEN_FILE) is not")
+		}
+		mm, err := mattermost.New(mmURL, mmToken, svc, mattermost.Options{
+			Logger:     log.With("channel", "mattermost"),
+			Registerer: reg,
+			AllowUsers: hostList(env.Getenv("MATTERMOST_ALLOW_USERS")),
+			AllowTeam:  env.Getenv("MATTERMOST_ALLOW_TEAM"),
+			ActionsURL: env.Getenv("MATTERMOST_ACTIONS_URL"),
+		})
+		if err != nil {
+			return fmt.Errorf("mattermost: %w", err)
+		}
+		channels = append(channels, channel{"mattermost", mm.Run, mm.Ready})
+		mux.Handle("/mattermost/actions", mm.ActionsHandler())
+	}
+	if len(channels) == 0 {
+		return errors.New("no channel configured: set TELEGRAM_BOT_TOKEN or MATTERMOST_URL (see proactief serve --help), or run proactief chat")
+	}
+
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
+		var notReady []string
+		if _, err := svc.Store().Get(r.Context(), "s-readyz"); err != nil && !errors.Is(err, bot.ErrNotFound) {
+			notReady = append(notReady, "store")
+		}
+		for _, c := range channels {
+			if !c.ready() {
+				notReady = append(notReady, c.name)
+			}
+		}
+		if len(notReady) > 0 {
+			http.Error(w, "not ready: "+strings.Join(notReady, ", "), http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, "ready\n")
+	})
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make(chan error, len(channels)+3)
+	serveHTTP := func(name, addr string, h http.Handler) error {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("%s listener: %w", name, err)
+		}
+		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+		log.Info("listening", "listener", name, "addr", ln.Addr().String())
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errs <- fmt.Errorf("%s listener: %w", name, err)
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			<-ctx.Done()
+			sctx, c := context.WithTimeout(context.Background(), 10*time.Second)
+			defer c()
+			srv.Shutdown(sctx)
+		}()
+		return nil
+	}
+	if addr := envOr(env, "PROACTIEF_OPS_ADDR", "127.0.0.1:9090"); addr != "off" {
+		if err := serveHTTP("ops", addr, mux); err != nil {
+			return err
+		}
+	}
+	if addr := envOr(env, "PROACTIEF_REVIEW_ADDR", "127.0.0.1:8090"); addr != "off" {
+		rev, err := newReviewServer(svc.Store(), *dbPath, addr, hostList(env.Getenv("PROACTIEF_REVIEW_HOSTS")), log.With("component", "review"))
+		if err != nil {
+			return err
+		}
+		defer rev.Close()
+		if err := serveHTTP("review", addr, rev.Handler()); err != nil {
+			return err
+		}
+	}
+	if webhook != nil {
+		if err := serveHTTP("telegram-webhook", envOr(env, "TELEGRAM_WEBHOOK_ADDR", "127.0.0.1:8443"), webhook); err != nil {
+			return err
+		}
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		bot.Sweeper(ctx, svc.Store(), ret, time.Hour, log.With("component", "sweeper"))
+	}()
+	for _, c := range channels {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			log.Info("channel starting", "channel", c.name)
+			if err := c.run(ctx); err != nil {
+				errs <- fmt.Errorf("%s: %w", c.name, err)
+			}
+		}()
+	}
+	var first error
+	select {
+	case <-ctx.Done():
+	case first = <-errs:
+		log.Error("stopping", "err", first)
+	}
+	cancel()
+	wg.Wait()
+	log.Info("stopped")
+	return first
+}
+
+// secretFromEnv reads NAME from the environment or from the file named by
+// NAME_FILE. Secrets never come from flags, so they are not in argv.
+func secretFromEnv(env *Env, name string) (string, error) {
+	if v := env.Getenv(name); v != "" {
+		return strings.TrimSpace(v), nil
+	}
+	path := env.Getenv(name + "_FILE")
+	if path == "" {
+		return "", nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("%s_FILE: %w", name, err)
+	}
+	return strings.TrimSpace(string(data)), nil
+}
+
+func envOr(env *Env, name, def string) string {
+	if v := env.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// newLogger logs JSON when stderr is not a terminal, text otherwise.
+func newLogger(env *Env) *slog.Logger {
+	format := env.Getenv("PROACTIEF_LOG_FORMAT")
+	if format == "" {
+		format = "json"
+		if f, ok := env.Stderr.(*os.File); ok && isTerminal(f) {
+			format = "text"
+		}
+	}
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(env.Stderr, nil))
+	}
+	return slog.New(slog.NewJSONHandler(env.Stderr, nil))
+}
