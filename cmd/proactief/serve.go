@@ -100,6 +100,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 			Registerer:    reg,
 			WebhookURL:    env.Getenv("TELEGRAM_WEBHOOK_URL"),
 			WebhookSecret: whSecret,
+			Unavailable:   func(lang string) string { return svc.Unavailable(lang).Text },
 		})
 		if err != nil {
 			return fmt.Errorf("telegram: %w", err)
