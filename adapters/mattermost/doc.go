@@ -1,0 +1,84 @@
+// Package mattermost is the Mattermost channel: municipal staff try the
+// bot in their own Mattermost before citizens see it. The adapter logs in
+// as a bot account with its token, listens on the server's websocket and
+// answers through the REST API (the official client in
+// github.com/mattermost/mattermost/server/public/model; its types stay in
+// this package).
+//
+// # Who and where
+//
+// A direct message to the bot account starts or continues a conversation.
+// In other channels the bot answers only posts that mention it
+// (@botname), and answers in the post's thread. One person has one
+// conversation (the bot.Handler keys it by user id), wherever they write.
+//
+// Only people on Options.AllowUsers or members of Options.AllowTeam may
+// talk to the bot. Their messages go to the handler with Staff set, which
+// enables the engine's "!" commands and marks the conversation as a test.
+// Anyone else gets one polite refusal (in Dutch, at most every ten
+// minutes) and nothing of theirs reaches the handler, so nothing is
+// stored. With neither option set nobody is allowed.
+//
+// # Choices
+//
+// With Options.ActionsURL set, a question's choices are interactive
+// buttons: Mattermost posts each press to that URL, which the caller
+// serves with ActionsHandler. Each button carries a context signed with a
+// key the adapter makes at start (HMAC-SHA256 over a random post id, the
+// question, the choice, the thread, the channel and the person), so a
+// press that was not made by that person on that button is refused.
+// Without ActionsURL the choices are printed as numbered lines ("1. Ja");
+// an answer "2" (or a label, in both modes) is passed as the second choice
+// of the last question in that conversation, with its prompt, so the
+// engine can tell a stale answer.
+//
+// # Reliability
+//
+// The websocket client does not reconnect by itself; Run does, with
+// exponential backoff and jitter, when the connection closes, the server
+// stops pinging or a request fails. After each (re)connect the adapter
+// fetches, per channel it is in, the posts since the newest one it saw
+// there (GetPostsSince), and queues those it has not handled before any
+// newer post. On the first connect it also looks back Options.CatchUp
+// (10 minutes) for posts written while it was not running. Every reply
+// carries the props proactief_reply_to (the post answered) and
+// proactief_part ("2/3"), so a post whose replies are all there is
+// skipped, and one whose replies were cut off by a crash gets the
+// missing ones. A message is handled at most once: the adapter remembers
+// the ids it has handled, and the handler recognises a redelivered
+// message id as Duplicate (then only the replies not yet posted are
+// sent, and nothing for a repeated button press).
+//
+// Messages of one conversation are handled one at a time and in order;
+// conversations run in parallel. Replies are sent after the handler has
+// committed the new state; a failed post is retried with backoff
+// (Options.SendAttempts) under the same pending_post_id, which the server
+// uses to drop a double. When the handler fails, the person is told to
+// try again later and the message is not marked handled, so the next
+// catch-up tries it again.
+//
+// # Caveats
+//
+//   - The ids handled and the numbered-answer mapping live in memory. After
+//     a restart a number typed to a question asked before the restart is
+//     passed as text; the engine then reads it as typed text.
+//   - A conversation without consent to keep answers lives only in the
+//     handler's memory, so a message caught up after a restart starts a
+//     new conversation. The catch-up looks back at most Options.CatchUp
+//     and at most 1000 posts per channel (the server's limit).
+//   - A second message from a refused person within ten minutes gets no
+//     refusal and no reply props, so a restart within the window may
+//     refuse it once more.
+//   - A ping timeout is noticed only after the client's fixed 65 seconds;
+//     a dropped TCP connection is usually noticed at once.
+//   - model.WebSocketClient can panic when a ping arrives at the very
+//     moment the adapter closes it (it writes the pong to a closed
+//     channel); the adapter closes it only on shutdown or a ping timeout.
+//   - Documents (/gegevens) are shown inline as a code block when they fit
+//     in a post; files are not uploaded.
+//   - The refusal and failure sentences are in messages.json; the
+//     conversation's own texts come from the dialogue engine. Staff
+//     conversations are Dutch (Lang "nl").
+//   - Metrics (Options.Registerer) are proactief_mattermost_*: messages by
+//     outcome, sends, reconnects, connected, handling and catch-up time.
+package mattermost

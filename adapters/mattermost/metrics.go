@@ -1,0 +1,71 @@
+package mattermost
+
+import (
+	"errors"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+type metrics struct {
+	messages   *prometheus.CounterVec
+	sends      *prometheus.CounterVec
+	reconnects prometheus.Counter
+	connected  prometheus.Gauge
+	handle     prometheus.Histogram
+	catchUp    prometheus.Histogram
+}
+
+// newMetrics makes the adapter's metrics and registers them with reg, if
+// any. A metric registered before (a second adapter) is shared.
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		messages: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "proactief_mattermost_messages_total",
+			Help: "Messages from Mattermost by outcome: handled, duplicate, refused (not allowed), unavailable (handler failed), forged (bad button signature).",
+		}, []string{"result"}),
+		sends: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "proactief_mattermost_sends_total",
+			Help: "Attempts to post a reply by outcome: ok, retry, failed (given up).",
+		}, []string{"result"}),
+		reconnects: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "proactief_mattermost_reconnects_total",
+			Help: "Websocket connections lost and retried.",
+		}),
+		connected: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "proactief_mattermost_connected",
+			Help: "1 while the websocket is connected.",
+		}),
+		handle: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "proactief_mattermost_handle_seconds",
+			Help:    "Time the handler took per message, commit included.",
+			Buckets: prometheus.DefBuckets,
+		}),
+		catchUp: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "proactief_mattermost_catchup_seconds",
+			Help:    "Time spent fetching missed posts after a (re)connect.",
+			Buckets: prometheus.DefBuckets,
+		}),
+	}
+	if reg == nil {
+		return m
+	}
+	m.messages = register(reg, m.messages)
+	m.sends = register(reg, m.sends)
+	m.reconnects = register(reg, m.reconnects)
+	m.connected = register(reg, m.connected)
+	m.handle = register(reg, m.handle)
+	m.catchUp = register(reg, m.catchUp)
+	return m
+}
+
+func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
+	if err := reg.Register(c); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if errors.As(err, &are) {
+			if existing, ok := are.ExistingCollector.(C); ok {
+				return existing
+			}
+		}
+	}
+	return c
+}
