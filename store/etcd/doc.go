@@ -1,0 +1,62 @@
+// Package etcd implements bot.Store on an etcd cluster, so that several
+// proactief instances can serve the same conversations: sessions, research
+// records and aggregate counters live under one key prefix, as JSON values
+// like those of store/bolt.
+//
+// Layout under Options.Prefix (default "/proactief/"):
+//
+//	schema                      the layout version (SchemaVersion)
+//	s/<session key>             a bot.Session as JSON, plus a "write" nonce
+//	r/<pseudonym>/<seq:%012d>   a bot.ResearchTurn as JSON
+//	t/<counter>                 an aggregate counter, in decimal
+//	election/<name>/...         leader election keys (Campaign, Lead)
+//
+// Every session write is a transaction conditional on the ModRevision the
+// session had when it was read (0 when it was absent). A write that lost
+// against another instance is retried with a small jittered backoff, fn
+// running again on the newer session, so two instances that handle the same
+// chat never lose an answer. The research turns and the research erasure of
+// an Update are part of the same transaction.
+//
+// When a write's outcome is unknown (the cluster lost its leader while the
+// write was in flight), Update looks at the key's history to learn whether
+// its write was committed before it retries; the "write" nonce stored with
+// each session makes that possible. It is never applied twice.
+//
+// # Caveats
+//
+//   - etcd keeps every old revision of a key until the history is
+//     compacted: a deleted session or an erased research record can still
+//     be read at an older revision. After every erasure (consent withdrawn,
+//     Delete, EraseResearch, Sweep) the store compacts the history up to the
+//     current revision (physical compaction), at most once per
+//     Options.CompactAfterErase (default 10s), in the background. Until then
+//     the erased values stay readable at old revisions by anyone with read
+//     access to the prefix. A negative CompactAfterErase turns this off;
+//     then the cluster's own --auto-compaction-retention must purge the
+//     history, and erasure is complete only after it has.
+//   - Compaction is cluster-wide: it also drops the history of every other
+//     user of the cluster. Give proactief its own cluster, or accept that
+//     watchers elsewhere may see ErrCompacted.
+//   - Compaction makes old values unreadable through etcd's API, not gone
+//     from disk at once: each member keeps them in its write-ahead log until
+//     the WAL file is purged (--max-wals), in its snapshots, and in freed
+//     pages of its bbolt backend until they are reused or the member is
+//     defragmented (Store.Defragment, or etcdctl defrag). Put etcd's data
+//     directories on encrypted disks and defragment regularly.
+//   - etcd limits a transaction to 128 operations (--max-txn-ops) and a
+//     request to 1.5 MiB (--max-request-bytes): one Update may carry at most
+//     120 research turns, and Tally commits at most 120 counters per
+//     transaction (more are split, so a large Tally is not atomic as a
+//     whole).
+//   - The database has a size quota (--quota-backend-bytes, 2 GiB by
+//     default, 8 GiB suggested at most); when it is full, writes fail with
+//     bot.ErrUnavailable until the cluster is compacted, defragmented and
+//     its alarm disarmed.
+//   - A Tally whose outcome is unknown (leader lost in flight) is not
+//     retried and returns bot.ErrUnavailable: a counter may then miss a
+//     count, but is never counted twice.
+//   - Leadership from Campaign and Lead lasts as long as this process keeps
+//     its lease alive (10 seconds without contact); a partitioned leader
+//     learns that it lost only through the context Lead returns.
+package etcd
