@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/proactief/proactief/dialogue"
 	"github.com/proactief/proactief/redact"
@@ -84,7 +85,7 @@ type Service struct {
 	pseud  *Pseudonymizer
 	opts   Options
 	log    *slog.Logger
-	locks  [256]sync.Mutex
+	locks  [4096]sync.Mutex
 	mem    *memory
 }
 
@@ -250,7 +251,30 @@ func (s *Service) apply(sess *Session, in Inbound, research string) Result {
 		s.recordResearch(sess, in, out, replies)
 	}
 	sess.markSeen(in.MessageID, replies)
+	trimSeen(sess)
 	return Result{Replies: replies, Trace: out.Trace, showData: out.ShowData, tally: tallies(before, out.State, in.Time)}
+}
+
+// seenWithReplies is how many of the most recent handled messages keep
+// their replies for a redelivery; older ones keep only their id, so that a
+// late redelivery is still not applied twice (it is answered with nothing).
+// Replies are most of a session's bytes, and every message rewrites it.
+const seenWithReplies = 2
+
+// trimSeen drops the replies of all but the seenWithReplies most recent
+// handled messages. It copies the list: sess may share it with the memory
+// copy of the session.
+func trimSeen(sess *Session) {
+	n := len(sess.Seen) - seenWithReplies
+	if n <= 0 || sess.Seen[n-1].Replies == nil {
+		return
+	}
+	seen := make([]Seen, len(sess.Seen))
+	copy(seen, sess.Seen)
+	for i := range n {
+		seen[i].Replies = nil
+	}
+	sess.Seen = seen
 }
 
 // recordResearch appends this exchange, redacted, to ResearchOut.
@@ -274,7 +298,7 @@ func (s *Service) recordResearch(sess *Session, in Inbound, out dialogue.Outcome
 	case in.Choice != "":
 		citizen.Text = "[KNOP " + in.Choice + "]"
 	default:
-		citizen.Text = s.opts.Redact(in.Text)
+		citizen.Text = s.opts.Redact(cutText(in.Text))
 	}
 	// The answer this message gave, if it gave one.
 	if n := len(st.Steps); n > 0 && st.Steps[n-1].At.Equal(in.Time) && st.Turns > 0 {
@@ -295,6 +319,19 @@ func (s *Service) recordResearch(sess *Session, in Inbound, out dialogue.Outcome
 	for i := range sess.ResearchOut {
 		sess.ResearchOut[i].Seq = seq + i
 	}
+}
+
+// cutText cuts s to what the engine reads (dialogue.MaxText bytes, on a
+// rune boundary), so that a research record never keeps more than that.
+func cutText(s string) string {
+	if len(s) <= dialogue.MaxText {
+		return s
+	}
+	cut := dialogue.MaxText
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
 }
 
 // tallies returns the aggregate counters a step changes: conversations

@@ -10,8 +10,10 @@
 //     Options.KeepFreedPages). Keys are keyed pseudonyms, never raw ids.
 //   - One process at a time: a second one gets bot.ErrInUse after
 //     Options.Timeout.
-//   - Writes are grouped (bbolt's Batch): several conversations share one
-//     fsync. A write returns only after its group is durable.
+//   - Writes are grouped (group commit): while one transaction commits,
+//     the writes that arrive wait for it and then commit together in the
+//     next one, so many conversations share one fsync and a write never
+//     waits for a timer. A write returns only after its group is durable.
 package bolt
 
 import (
@@ -20,6 +22,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -59,8 +62,8 @@ type Options struct {
 	Timeout time.Duration
 	// ReadOnly opens the file for reading only; writes return bot.ErrReadOnly.
 	ReadOnly bool
-	// MaxBatchDelay is how long a write waits to share a commit with others;
-	// 0 means 2ms.
+	// MaxBatchDelay is kept for compatibility and no longer used: writes
+	// share commits without waiting for a timer (see Caveats).
 	MaxBatchDelay time.Duration
 	// KeepFreedPages skips the compaction after erasure (faster, but erased
 	// bytes may stay in free pages of the file until they are reused).
@@ -73,6 +76,106 @@ type DB struct {
 	opts Options
 	gate sync.RWMutex // writers of the handle (compaction) take it exclusively
 	db   *bbolt.DB
+	// group is the group commit of Update and Tally.
+	group struct {
+		sync.Mutex
+		queue []*groupWrite
+		busy  bool // a goroutine is committing the queue
+	}
+}
+
+// maxGroup bounds how many writes share one transaction.
+const maxGroup = 1000
+
+// groupWrite is one write waiting in the group commit.
+type groupWrite struct {
+	db   *bbolt.DB
+	fn   func(*bbolt.Tx) error
+	done chan error
+}
+
+// groupPanic carries a panic of fn back to the goroutine that called batch.
+type groupPanic struct{ v any }
+
+func (p groupPanic) Error() string { return fmt.Sprint("panic in write: ", p.v) }
+
+// batch runs fn in a write transaction shared with the other writes that
+// are waiting, and returns when that transaction is durable. Like bbolt's
+// Batch, fn may run more than once: when one write of a group fails, each
+// runs again alone, so only its own error reaches each caller. Unlike
+// bbolt's Batch no write waits for a timer, and every write that arrives
+// during a commit joins the next one, so groups grow with the load.
+// The caller holds d.gate (read).
+func (d *DB) batch(fn func(*bbolt.Tx) error) error {
+	err := <-d.enqueue(fn)
+	if p, ok := err.(groupPanic); ok {
+		panic(p.v)
+	}
+	return err
+}
+
+// enqueue queues fn for the group commit; the channel receives its result
+// once the group is durable. Writes commit in the order they were queued.
+func (d *DB) enqueue(fn func(*bbolt.Tx) error) <-chan error {
+	w := &groupWrite{db: d.db, fn: fn, done: make(chan error, 1)}
+	g := &d.group
+	g.Lock()
+	g.queue = append(g.queue, w)
+	if !g.busy {
+		g.busy = true
+		go d.commitGroups()
+	}
+	g.Unlock()
+	return w.done
+}
+
+// commitGroups commits the queued writes, group after group, until the
+// queue is empty.
+func (d *DB) commitGroups() {
+	g := &d.group
+	for {
+		g.Lock()
+		n := min(len(g.queue), maxGroup)
+		if n == 0 {
+			g.busy = false
+			g.Unlock()
+			return
+		}
+		group := g.queue[:n:n]
+		g.queue = g.queue[n:]
+		if len(g.queue) == 0 {
+			g.queue = nil
+		}
+		g.Unlock()
+		// Every waiting writer holds d.gate, so the handle is the same for all.
+		db := group[0].db
+		err := db.Update(func(tx *bbolt.Tx) error {
+			for _, w := range group {
+				if err := runWrite(w.fn, tx); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err == nil || len(group) == 1 {
+			for _, w := range group {
+				w.done <- err
+			}
+			continue
+		}
+		for _, w := range group {
+			w.done <- db.Update(func(tx *bbolt.Tx) error { return runWrite(w.fn, tx) })
+		}
+	}
+}
+
+func runWrite(fn func(*bbolt.Tx) error, tx *bbolt.Tx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = groupPanic{r}
+		}
+	}()
+	return fn(tx)
 }
 
 var _ bot.Store = (*DB)(nil)
@@ -240,6 +343,12 @@ func DecodeSession(v []byte) (*bot.Session, error) { return decodeSession(v) }
 
 // Update implements bot.Store. Writes from many conversations share commits
 // (bbolt Batch), so fn may run more than once.
+//
+// fn runs, and the session is decoded and encoded, outside bbolt's single
+// writer: Update reads the session, runs fn, and commits only when the
+// stored bytes are still the ones it read (optimistic concurrency). After
+// optimisticTries lost races it runs fn inside the write transaction, so a
+// hot key still makes progress.
 func (d *DB) Update(ctx context.Context, key string, fn func(*bot.Session) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -247,56 +356,17 @@ func (d *DB) Update(ctx context.Context, key string, fn func(*bot.Session) error
 	if d.opts.ReadOnly {
 		return bot.ErrReadOnly
 	}
-	erased := false
+	var (
+		committed, erased bool
+		err               error
+	)
 	d.gate.RLock()
-	err := d.db.Batch(func(tx *bbolt.Tx) error {
-		erased = false
-		sb := tx.Bucket(bucketSessions)
-		var s *bot.Session
-		if v := sb.Get([]byte(key)); v != nil {
-			var err error
-			if s, err = decodeSession(v); err != nil {
-				return fmt.Errorf("session %s: %w", key, err)
-			}
-		} else {
-			s = &bot.Session{Key: key}
-		}
-		existed := s.Version > 0
-		if err := fn(s); err != nil {
-			return err
-		}
-		s.Key = key
-		rb := tx.Bucket(bucketResearch)
-		if s.EraseResearch != "" {
-			n, err := deletePrefix(rb, []byte(s.EraseResearch+"/"))
-			if err != nil {
-				return err
-			}
-			erased = erased || n > 0
-		}
-		for _, t := range s.ResearchOut {
-			v, err := json.Marshal(t)
-			if err != nil {
-				return err
-			}
-			if err := rb.Put(researchKey(t.Pseudonym, t.Seq), v); err != nil {
-				return err
-			}
-		}
-		if !s.Persistent() {
-			if existed {
-				erased = true
-				return sb.Delete([]byte(key))
-			}
-			return nil
-		}
-		s.Version++
-		v, err := json.Marshal(s)
-		if err != nil {
-			return err
-		}
-		return sb.Put([]byte(key), v)
-	})
+	for try := 0; try < optimisticTries && err == nil && !committed; try++ {
+		committed, erased, err = d.updateOptimistic(key, fn)
+	}
+	if err == nil && !committed {
+		erased, err = d.updateInTx(key, fn)
+	}
 	d.gate.RUnlock()
 	if err != nil {
 		return fmt.Errorf("update session %s: %w", key, storeErr(err))
@@ -305,6 +375,126 @@ func (d *DB) Update(ctx context.Context, key string, fn func(*bot.Session) error
 		return d.afterErase()
 	}
 	return nil
+}
+
+// optimisticTries is how often Update runs fn outside the write
+// transaction before it runs it inside.
+const optimisticTries = 3
+
+// updateOptimistic runs fn on the session as read, and commits the result
+// in a shared batch if the stored session did not change meanwhile;
+// committed is false when it did.
+func (d *DB) updateOptimistic(key string, fn func(*bot.Session) error) (committed, erased bool, err error) {
+	k := []byte(key)
+	var old []byte
+	err = d.db.View(func(tx *bbolt.Tx) error {
+		if v := tx.Bucket(bucketSessions).Get(k); v != nil {
+			old = bytes.Clone(v)
+		}
+		return nil
+	})
+	if err != nil {
+		return false, false, err
+	}
+	w, err := prepareWrite(key, old, fn)
+	if err != nil {
+		return false, false, err
+	}
+	err = d.batch(func(tx *bbolt.Tx) error {
+		committed, erased = false, false
+		if cur := tx.Bucket(bucketSessions).Get(k); !bytes.Equal(cur, old) || (cur == nil) != (old == nil) {
+			return nil // changed since read: try again
+		}
+		var err error
+		if erased, err = w.apply(tx, k); err != nil {
+			return err
+		}
+		committed = true
+		return nil
+	})
+	return committed, erased, err
+}
+
+// updateInTx runs fn inside the write transaction.
+func (d *DB) updateInTx(key string, fn func(*bot.Session) error) (erased bool, err error) {
+	k := []byte(key)
+	err = d.batch(func(tx *bbolt.Tx) error {
+		erased = false
+		w, err := prepareWrite(key, tx.Bucket(bucketSessions).Get(k), fn)
+		if err != nil {
+			return err
+		}
+		erased, err = w.apply(tx, k)
+		return err
+	})
+	return erased, err
+}
+
+// write is one Update's changes, encoded and ready to commit.
+type write struct {
+	existed       bool
+	value         []byte // the encoded session; nil when it is not Persistent
+	eraseResearch string
+	research      [][2][]byte // research turns: key, value
+}
+
+// prepareWrite decodes old (nil: no session stored), runs fn and encodes
+// the result.
+func prepareWrite(key string, old []byte, fn func(*bot.Session) error) (*write, error) {
+	s := &bot.Session{Key: key}
+	if old != nil {
+		var err error
+		if s, err = decodeSession(old); err != nil {
+			return nil, fmt.Errorf("session %s: %w", key, err)
+		}
+	}
+	w := &write{existed: s.Version > 0}
+	if err := fn(s); err != nil {
+		return nil, err
+	}
+	s.Key = key
+	w.eraseResearch = s.EraseResearch
+	for _, t := range s.ResearchOut {
+		v, err := json.Marshal(t)
+		if err != nil {
+			return nil, err
+		}
+		w.research = append(w.research, [2][]byte{researchKey(t.Pseudonym, t.Seq), v})
+	}
+	if s.Persistent() {
+		s.Version++
+		v, err := json.Marshal(s)
+		if err != nil {
+			return nil, err
+		}
+		w.value = v
+	}
+	return w, nil
+}
+
+// apply writes w in tx and reports whether it erased anything.
+func (w *write) apply(tx *bbolt.Tx, key []byte) (erased bool, err error) {
+	rb := tx.Bucket(bucketResearch)
+	if w.eraseResearch != "" {
+		n, err := deletePrefix(rb, []byte(w.eraseResearch+"/"))
+		if err != nil {
+			return false, err
+		}
+		erased = n > 0
+	}
+	for _, kv := range w.research {
+		if err := rb.Put(kv[0], kv[1]); err != nil {
+			return erased, err
+		}
+	}
+	sb := tx.Bucket(bucketSessions)
+	if w.value == nil {
+		if w.existed {
+			return true, sb.Delete(key)
+		}
+		return erased, nil
+	}
+	return erased, sb.Put(key, w.value)
 }
 
 func researchKey(pseudonym string, seq int) []byte {
@@ -450,7 +640,12 @@ func (d *DB) Sessions(ctx context.Context, fn func(*bot.Session) error) error {
 	})
 }
 
-// Tally implements bot.Store.
+// Tally implements bot.Store. It returns when the deltas are queued, not
+// when they are durable: they commit with the next group of writes, so a
+// message's figures cost it no commit of its own. Counters are figures, not
+// data about a person: a crash or a full disk may lose the deltas of the
+// last commit, and a failed commit of them is not reported. Tallies and
+// Close see every delta queued before them.
 func (d *DB) Tally(ctx context.Context, deltas map[string]int) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -461,9 +656,11 @@ func (d *DB) Tally(ctx context.Context, deltas map[string]int) error {
 	if len(deltas) == 0 {
 		return nil
 	}
+	deltas = maps.Clone(deltas)
+	// The read lock is held until the commit, so that Compact and Close
+	// wait for it.
 	d.gate.RLock()
-	defer d.gate.RUnlock()
-	err := d.db.Batch(func(tx *bbolt.Tx) error {
+	done := d.enqueue(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketTallies)
 		for k, dv := range deltas {
 			n, _ := strconv.Atoi(string(b.Get([]byte(k))))
@@ -473,9 +670,10 @@ func (d *DB) Tally(ctx context.Context, deltas map[string]int) error {
 		}
 		return nil
 	})
-	if err != nil {
-		return fmt.Errorf("tally: %w", storeErr(err))
-	}
+	go func() {
+		<-done
+		d.gate.RUnlock()
+	}()
 	return nil
 }
 
@@ -483,6 +681,13 @@ func (d *DB) Tally(ctx context.Context, deltas map[string]int) error {
 func (d *DB) Tallies(ctx context.Context) (map[string]int, error) {
 	d.gate.RLock()
 	defer d.gate.RUnlock()
+	if !d.opts.ReadOnly {
+		// Writes commit in order: once this one is durable, so are the
+		// tallies queued before it.
+		if err := d.batch(func(*bbolt.Tx) error { return nil }); err != nil {
+			return nil, fmt.Errorf("tallies: %w", storeErr(err))
+		}
+	}
 	out := map[string]int{}
 	err := d.db.View(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketTallies).ForEach(func(k, v []byte) error {

@@ -1,0 +1,411 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/proactief/proactief/bot"
+	"github.com/proactief/proactief/dialogue"
+	"github.com/proactief/proactief/store/bolt"
+)
+
+func init() {
+	register(command{name: "bench", summary: "measure throughput and latency of simulated conversations (no network)", run: runBench})
+}
+
+// benchReport is the last line `proactief bench` prints, one JSON object.
+type benchReport struct {
+	Conversations     int     `json:"conversations"`
+	Messages          int     `json:"messages"`
+	MessagesPerSec    float64 `json:"messages_per_sec"`
+	P50ms             float64 `json:"p50_ms"`
+	P95ms             float64 `json:"p95_ms"`
+	P99ms             float64 `json:"p99_ms"`
+	PeakRSSMB         float64 `json:"peak_rss_mb"`
+	DBBytes           int64   `json:"db_bytes"`
+	BaselinePutsPerS  float64 `json:"baseline_puts_per_sec"`
+	Ratio             float64 `json:"ratio"`
+	SessionBytes      int     `json:"avg_session_bytes"`
+	IdleBytesPerConv  float64 `json:"idle_heap_bytes_per_conversation"`
+	OpenSessions      int     `json:"open_check_sessions,omitempty"`
+	OpenMS            float64 `json:"open_check_open_ms,omitempty"`
+	OpenFirstHandleMS float64 `json:"open_check_first_handle_ms,omitempty"`
+}
+
+func runBench(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "bench", "bench [--conversations N] [--concurrency C] [--db PATH] [--open-check] [--open-sessions N] [--cpuprofile FILE]")
+	conversations := fs.Int("conversations", 2000, "simulated conversations")
+	concurrency := fs.Int("concurrency", 64, "conversations in flight at once")
+	dbPath := fs.String("db", "", "bbolt file to write (default: a temporary file, removed afterwards)")
+	openCheck := fs.Bool("open-check", false, "also store --open-sessions sessions and time Open plus the first message")
+	openSessions := fs.Int("open-sessions", 100000, "sessions stored for --open-check")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the conversations to this file")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *conversations <= 0 || *concurrency <= 0 || *openSessions <= 0 {
+		fmt.Fprintln(env.Stderr, "proactief bench: --conversations, --concurrency and --open-sessions must be positive")
+		return errUsage
+	}
+	dir, err := os.MkdirTemp(benchTempDir(*dbPath), "proactief-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	path := *dbPath
+	if path == "" {
+		path = filepath.Join(dir, "bench.db")
+	}
+
+	out := bufio.NewWriter(env.Stdout)
+	defer out.Flush()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
+	rep, err := benchConversations(ctx, path, *conversations, *concurrency)
+	pprof.StopCPUProfile()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "conversations        %d (concurrency %d, durable bbolt commits)\n", rep.Conversations, *concurrency)
+	fmt.Fprintf(out, "messages             %d\n", rep.Messages)
+	fmt.Fprintf(out, "throughput           %.0f messages/s\n", rep.MessagesPerSec)
+	fmt.Fprintf(out, "latency              p50 %.2f ms, p95 %.2f ms, p99 %.2f ms\n", rep.P50ms, rep.P95ms, rep.P99ms)
+	fmt.Fprintf(out, "stored session       %d bytes on average\n", rep.SessionBytes)
+	fmt.Fprintf(out, "idle conversation    %.0f bytes of heap each (state is in the store)\n", rep.IdleBytesPerConv)
+	fmt.Fprintf(out, "database file        %d bytes\n", rep.DBBytes)
+
+	base, err := bolt.BaselinePuts(filepath.Join(dir, "baseline.db"), rep.Messages, rep.SessionBytes, *concurrency)
+	if err != nil {
+		return err
+	}
+	rep.BaselinePutsPerS = base
+	rep.Ratio = rep.MessagesPerSec / base
+	fmt.Fprintf(out, "baseline             %.0f raw bbolt puts/s (%d bytes, db.Batch, concurrency %d)\n", base, rep.SessionBytes, *concurrency)
+	fmt.Fprintf(out, "ratio                %.2f (messages/s over baseline puts/s)\n", rep.Ratio)
+	rep.PeakRSSMB = peakRSSMB()
+	fmt.Fprintf(out, "peak RSS             %.1f MB\n", rep.PeakRSSMB)
+
+	if *openCheck {
+		n, openD, firstD, err := benchOpenCheck(ctx, filepath.Join(dir, "open-check.db"), *openSessions, *concurrency)
+		if err != nil {
+			return err
+		}
+		rep.OpenSessions, rep.OpenMS, rep.OpenFirstHandleMS = n, ms(openD), ms(firstD)
+		fmt.Fprintf(out, "open check           %d stored sessions: open %.1f ms, first answer after %.1f ms\n", n, ms(openD), ms(openD+firstD))
+	}
+	line, err := json.Marshal(rep)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%s\n", line)
+	return out.Flush()
+}
+
+// benchTempDir puts the temporary files next to --db, so that the baseline
+// runs on the same file system.
+func benchTempDir(dbPath string) string {
+	if dbPath == "" {
+		return ""
+	}
+	d := filepath.Dir(dbPath)
+	if err := os.MkdirAll(d, 0o700); err != nil {
+		return ""
+	}
+	return d
+}
+
+// benchService opens the store and wires a service as serve does.
+func benchService(path string, secret []byte) (*bot.Service, *bolt.DB, error) {
+	eng, err := dialogue.New(dialogue.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := bolt.Open(path, bolt.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	return bot.New(db, eng, secret, bot.Options{}), db, nil
+}
+
+func benchSecret() []byte {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return []byte(hex.EncodeToString(b))
+}
+
+// benchConversations runs n simulated citizens, c at a time, through the
+// real service and store.
+func benchConversations(ctx context.Context, path string, n, c int) (benchReport, error) {
+	secret := benchSecret()
+	run := string(secret[:8]) // user ids differ per run, so an existing --db is not resumed
+	svc, db, err := benchService(path, secret)
+	if err != nil {
+		return benchReport{}, err
+	}
+	defer db.Close()
+
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+
+	var next atomic.Int64
+	lat := make([][]time.Duration, c)
+	errs := make([]error, c)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := range c {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				if err := simulateCitizen(ctx, svc, fmt.Sprintf("bench-%s-%d", run, i), i, &lat[w]); err != nil {
+					errs[w] = err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if err := errors.Join(errs...); err != nil {
+		return benchReport{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return benchReport{}, err
+	}
+
+	runtime.GC()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+
+	var all []time.Duration
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	slices.Sort(all)
+	rep := benchReport{
+		Conversations:    n,
+		Messages:         len(all),
+		MessagesPerSec:   float64(len(all)) / elapsed.Seconds(),
+		P50ms:            ms(percentile(all, 0.50)),
+		P95ms:            ms(percentile(all, 0.95)),
+		P99ms:            ms(percentile(all, 0.99)),
+		IdleBytesPerConv: (float64(after.HeapAlloc) - float64(before.HeapAlloc)) / float64(n),
+	}
+	if rep.IdleBytesPerConv < 0 {
+		rep.IdleBytesPerConv = 0
+	}
+	var total, count int
+	err = db.Sessions(ctx, func(s *bot.Session) error {
+		b, err := json.Marshal(s)
+		total += len(b)
+		count++
+		return err
+	})
+	if err != nil {
+		return benchReport{}, err
+	}
+	if count < n {
+		return benchReport{}, fmt.Errorf("bench: %d sessions stored, want %d", count, n)
+	}
+	rep.SessionBytes = total / count
+	if err := db.Close(); err != nil {
+		return benchReport{}, err
+	}
+	if fi, err := os.Stat(path); err == nil {
+		rep.DBBytes = fi.Size()
+	}
+	return rep, nil
+}
+
+// simulateCitizen runs one conversation: /start, consent yes and yes, the
+// statements with buttons until the offer, and an offer.
+func simulateCitizen(ctx context.Context, svc *bot.Service, user string, i int, lat *[]time.Duration) error {
+	seq := 0
+	send := func(in bot.Inbound) (bot.Result, error) {
+		seq++
+		in.Channel, in.UserID, in.MessageID, in.Lang = bot.Terminal, user, strconv.Itoa(seq), "nl"
+		t0 := time.Now()
+		res, err := svc.Handle(ctx, in)
+		*lat = append(*lat, time.Since(t0))
+		if err != nil {
+			return res, fmt.Errorf("bench %s message %d: %w", user, seq, err)
+		}
+		if len(res.Replies) == 0 {
+			return res, fmt.Errorf("bench %s message %d: no reply", user, seq)
+		}
+		return res, nil
+	}
+	res, err := send(bot.Inbound{Text: "/start"})
+	if err != nil {
+		return err
+	}
+	for _, want := range []string{dialogue.PhaseConsentResearch, dialogue.PhaseProfiling} {
+		if res, err = send(bot.Inbound{Choice: "yes", Prompt: lastPrompt(res)}); err != nil {
+			return err
+		}
+		if res.Phase != want {
+			return fmt.Errorf("bench %s: phase %s after consent, want %s", user, res.Phase, want)
+		}
+	}
+	for step := 0; res.Phase == dialogue.PhaseProfiling; step++ {
+		if step > 60 {
+			return fmt.Errorf("bench %s: profiling did not end", user)
+		}
+		// Answers vary per citizen, so that every segment and length occurs.
+		v := 1 + (i*7+step*(1+i%3))%5
+		if res, err = send(bot.Inbound{Choice: strconv.Itoa(v), Prompt: lastPrompt(res)}); err != nil {
+			return err
+		}
+	}
+	offers := []string{"offer_link", "offer_person", "offer_self", "offer_later"}
+	if res, err = send(bot.Inbound{Choice: offers[i%len(offers)], Prompt: lastPrompt(res)}); err != nil {
+		return err
+	}
+	if res.Phase != dialogue.PhaseClosing || !res.Stored {
+		return fmt.Errorf("bench %s: phase %s stored %v at the end, want %s stored", user, res.Phase, res.Stored, dialogue.PhaseClosing)
+	}
+	return nil
+}
+
+// lastPrompt is the prompt of the last question in replies.
+func lastPrompt(res bot.Result) string {
+	for i := len(res.Replies) - 1; i >= 0; i-- {
+		if p := res.Replies[i].Prompt; p != "" {
+			return p
+		}
+	}
+	return ""
+}
+
+// benchOpenCheck stores n sessions like the bench's (a template session
+// under n pseudonyms), closes the store, and times Open and the first
+// message of one of them.
+func benchOpenCheck(ctx context.Context, path string, n, c int) (int, time.Duration, time.Duration, error) {
+	secret := benchSecret()
+	svc, db, err := benchService(path, secret)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	var tmplLat []time.Duration
+	// A conversation half way: consent given, some statements answered.
+	if err := simulateCitizen(ctx, svc, "open-template", 1, &tmplLat); err != nil {
+		db.Close()
+		return 0, 0, 0, err
+	}
+	tmpl, err := db.Get(ctx, svc.Pseudonyms().Key(bot.Terminal, "open-template"))
+	if err != nil {
+		db.Close()
+		return 0, 0, 0, err
+	}
+	var next atomic.Int64
+	errs := make([]error, c)
+	var wg sync.WaitGroup
+	for w := range c {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				key := svc.Pseudonyms().Key(bot.Terminal, "open-"+strconv.Itoa(i))
+				err := db.Update(ctx, key, func(s *bot.Session) error {
+					v := s.Version
+					*s = *tmpl
+					s.Key, s.Version = key, v
+					return nil
+				})
+				if err != nil {
+					errs[w] = err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(append(errs, ctx.Err(), db.Close())...); err != nil {
+		return 0, 0, 0, err
+	}
+
+	t0 := time.Now()
+	svc, db, err = benchService(path, secret)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	defer db.Close()
+	openD := time.Since(t0)
+	t1 := time.Now()
+	res, err := svc.Handle(ctx, bot.Inbound{Channel: bot.Terminal, UserID: "open-" + strconv.Itoa(n/2), MessageID: "again", Text: "/start"})
+	firstD := time.Since(t1)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	if !res.Stored || res.Phase != tmpl.Conv.Phase {
+		return 0, 0, 0, fmt.Errorf("open check: stored conversation not resumed (phase %s, want %s)", res.Phase, tmpl.Conv.Phase)
+	}
+	sessions, _, err := db.Count()
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	if sessions < n {
+		return 0, 0, 0, fmt.Errorf("open check: %d sessions stored, want %d", sessions, n)
+	}
+	return n, openD, firstD, nil
+}
+
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(p*float64(len(sorted))+0.5) - 1
+	return sorted[min(max(i, 0), len(sorted)-1)]
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// peakRSSMB reads this process's peak resident set (VmHWM) in MB; 0 when
+// /proc is not there.
+func peakRSSMB() float64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			if err == nil {
+				return float64(kb) / 1024
+			}
+		}
+	}
+	return 0
+}
