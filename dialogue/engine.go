@@ -819,6 +819,10 @@ func (t *turn) privacyChoice(id string) {
 		t.st.Consent.Keep = now(false)
 		t.say("keep_withdrawn")
 	case "keep_on":
+		if t.st.Consent.Keep == nil { // never asked: a forged button gives no consent
+			t.say("stale_button")
+			break
+		}
 		t.st.Consent.Keep = now(true)
 		t.say("keep_given")
 	case "research_off":
@@ -826,6 +830,10 @@ func (t *turn) privacyChoice(id string) {
 		t.out.EraseResearch = true
 		t.say("research_withdrawn")
 	case "research_on":
+		if t.st.Consent.Research == nil {
+			t.say("stale_button")
+			break
+		}
 		t.st.Consent.Research = now(true)
 		t.say("research_given")
 	case "erase":
