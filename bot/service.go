@@ -152,47 +152,30 @@ func (s *Service) Handle(ctx context.Context, in Inbound) (Result, error) {
 	}
 
 	if m := s.mem.get(key); m != nil {
+		// A conversation without consent to keep it lives in memory; the
+		// store sees it only when this step gives something to keep.
 		if err := apply(m); err != nil {
 			return Result{}, err
 		}
 		if final.Persistent() || len(final.ResearchOut) > 0 || final.EraseResearch != "" {
 			snapshot := *final
 			err := s.store.Update(ctx, key, func(stored *Session) error {
-				v := stored.Version
+				if stored.Version > 0 {
+					// Another instance stored this conversation meanwhile:
+					// its state wins and this message is applied to it.
+					return apply(stored)
+				}
 				*stored = snapshot
-				stored.Version = v
 				return nil
 			})
 			if err != nil {
 				return Result{}, s.fail("commit", err)
 			}
 		}
-	} else {
-		_, err := s.store.Get(ctx, key)
-		switch {
-		case errors.Is(err, ErrNotFound):
-			if err := apply(&Session{Key: key}); err != nil {
-				return Result{}, err
-			}
-			if final.Persistent() || len(final.ResearchOut) > 0 {
-				snapshot := *final
-				err := s.store.Update(ctx, key, func(stored *Session) error {
-					v := stored.Version
-					*stored = snapshot
-					stored.Version = v
-					return nil
-				})
-				if err != nil {
-					return Result{}, s.fail("commit", err)
-				}
-			}
-		case err != nil:
-			return Result{}, s.fail("load", err)
-		default:
-			if err := s.store.Update(ctx, key, apply); err != nil {
-				return Result{}, s.fail("commit", err)
-			}
-		}
+	} else if err := s.store.Update(ctx, key, apply); err != nil {
+		// Update hands apply a new session when none is stored, and
+		// writes nothing for it until there is consent.
+		return Result{}, s.fail("commit", err)
 	}
 	final.ResearchOut, final.EraseResearch = nil, ""
 	if final.Persistent() {

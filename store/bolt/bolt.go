@@ -400,6 +400,10 @@ func (d *DB) updateOptimistic(key string, fn func(*bot.Session) error) (committe
 	if err != nil {
 		return false, false, err
 	}
+	if old == nil && w.empty() {
+		// Nothing stored and nothing to store (no consent yet): no commit.
+		return true, false, nil
+	}
 	err = d.batch(func(tx *bbolt.Tx) error {
 		committed, erased = false, false
 		if cur := tx.Bucket(bucketSessions).Get(k); !bytes.Equal(cur, old) || (cur == nil) != (old == nil) {
@@ -470,6 +474,11 @@ func prepareWrite(key string, old []byte, fn func(*bot.Session) error) (*write, 
 		w.value = v
 	}
 	return w, nil
+}
+
+// empty reports whether w writes or erases nothing.
+func (w *write) empty() bool {
+	return w.value == nil && !w.existed && len(w.research) == 0 && w.eraseResearch == ""
 }
 
 // apply writes w in tx and reports whether it erased anything.
