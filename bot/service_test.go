@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/proactief/proactief/bot"
+	"github.com/proactief/proactief/bot/bottest"
 	"github.com/proactief/proactief/dialogue"
-	"github.com/proactief/proactief/segment"
 	"github.com/proactief/proactief/store/bolt"
 )
 
@@ -22,20 +22,19 @@ var update = flag.Bool("update", false, "rewrite the golden transcripts in testd
 var secret = []byte("test-secret-0123456789abcdef")
 
 type harness struct {
-	t    *testing.T
-	svc  *bot.Service
-	db   *bolt.DB
-	path string
-	now  time.Time
-	log  strings.Builder
-	last []dialogue.Reply
-	n    int
+	t        *testing.T
+	svc      *bot.Service
+	db       *bolt.DB
+	path     string
+	now      time.Time
+	log      strings.Builder
+	citizens map[string]*bottest.Citizen
 }
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "p.db")
-	h := &harness{t: t, path: path, now: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
+	h := &harness{t: t, path: path, now: bottest.Start, citizens: map[string]*bottest.Citizen{}}
 	h.open()
 	t.Cleanup(func() { h.db.Close() })
 	return h
@@ -53,21 +52,27 @@ func (h *harness) open() {
 	}
 	h.db = db
 	h.svc = bot.New(db, eng, secret, bot.Options{Now: func() time.Time { return h.now }})
+	for _, c := range h.citizens {
+		c.H = h.svc
+	}
+}
+
+func (h *harness) citizen(user string) *bottest.Citizen {
+	c, ok := h.citizens[user]
+	if !ok {
+		c = &bottest.Citizen{H: h.svc, User: user, Clock: func() time.Time { h.now = h.now.Add(time.Minute); return h.now }}
+		h.citizens[user] = c
+	}
+	return c
 }
 
 // say sends text (or, with a leading "#", the choice with that id of the
-// last question) as user.
+// last question) as user, and writes the exchange to the transcript.
 func (h *harness) say(user, text string) bot.Result {
 	h.t.Helper()
-	h.n++
-	h.now = h.now.Add(time.Minute)
-	in := bot.Inbound{Channel: bot.Terminal, UserID: user, Text: text, MessageID: fmt.Sprintf("m%d", h.n), Time: h.now}
-	if id, ok := strings.CutPrefix(text, "#"); ok {
-		in = bot.Inbound{Channel: bot.Terminal, UserID: user, Choice: id, Prompt: h.prompt(), MessageID: fmt.Sprintf("m%d", h.n), Time: h.now}
-	}
-	res, err := h.svc.Handle(context.Background(), in)
+	res, err := h.citizen(user).Say(context.Background(), text)
 	if err != nil {
-		h.t.Fatalf("Handle(%q): %v", text, err)
+		h.t.Fatalf("%v", err)
 	}
 	fmt.Fprintf(&h.log, "> %s\n", text)
 	for _, r := range res.Replies {
@@ -79,50 +84,19 @@ func (h *harness) say(user, text string) bot.Result {
 		}
 	}
 	fmt.Fprintf(&h.log, "  -- state=%s answered=%d tone=%s next=%s\n", res.Trace.State, res.Trace.Answered, res.Trace.Tone, res.Trace.Next)
-	h.last = res.Replies
 	return res
 }
 
-func (h *harness) prompt() string {
-	for i := len(h.last) - 1; i >= 0; i-- {
-		if h.last[i].Prompt != "" && h.last[i].Prompt != "privacy" {
-			return h.last[i].Prompt
-		}
-	}
-	return ""
-}
-
-// answerFor answers a statement as a typical member of seg would: agree
-// where seg agrees most of the three.
-func answerFor(seg int, id string) string {
-	s, ok := segment.Find(id)
-	if !ok || s.AgreePct == nil {
-		return "3"
-	}
-	p := s.AgreePct
-	best := 0
-	for i := range p {
-		if p[i] > p[best] {
-			best = i
-		}
-	}
-	if best == seg-1 {
-		return "5"
-	}
-	return "2"
-}
-
-// profile answers every statement until the offer, using free text for
-// some answers to exercise the parser.
+// profile answers every statement until the offer as a typical member of
+// seg would, using free text for some answers to exercise the parser.
 func (h *harness) profile(user string, seg int) {
 	h.t.Helper()
 	for i := 0; i < 40; i++ {
-		p := h.prompt()
-		id, ok := strings.CutPrefix(p, "q:")
+		id, ok := h.citizen(user).Pending()
 		if !ok {
 			return
 		}
-		a := answerFor(seg, id)
+		a := bottest.Typical(seg, id)
 		switch {
 		case i%3 == 1 && a == "5":
 			h.say(user, "helemaal mee eens")
@@ -271,11 +245,11 @@ func TestResumeAfterRestart(t *testing.T) {
 	h.say(user, "#yes")
 	h.say(user, "#no")
 	h.say(user, "#4")
-	pending := h.prompt()
+	pending := h.citizen(user).Prompt()
 	h.db.Close()
 	h.open()
 	res := h.say(user, "/start")
-	if got := h.prompt(); got != pending {
+	if got := h.citizen(user).Prompt(); got != pending {
 		t.Fatalf("after restart prompt=%q, want %q", got, pending)
 	}
 	if res.Trace.Answered != 1 {
@@ -289,7 +263,7 @@ func TestDuplicateMessageAppliedOnce(t *testing.T) {
 	h.say(user, "/start")
 	h.say(user, "#yes")
 	h.say(user, "#no")
-	in := bot.Inbound{Channel: bot.Terminal, UserID: user, Choice: "5", Prompt: h.prompt(), MessageID: "dup-1", Time: h.now}
+	in := h.citizen(user).Inbound("#5")
 	first, err := h.svc.Handle(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)

@@ -4,15 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/proactief/proactief/bot"
-	"github.com/proactief/proactief/dialogue"
+	"github.com/proactief/proactief/bot/bottest"
 	"github.com/proactief/proactief/research"
 	"github.com/proactief/proactief/store/bolt"
 )
@@ -35,39 +33,17 @@ func researchSeed(t *testing.T) string {
 		t.Fatalf("openService: %v", err)
 	}
 	defer closeFn()
-	now := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
-	n := 0
-	var last []dialogue.Reply
-	say := func(user string, staff bool, text string) {
-		t.Helper()
-		n++
-		now = now.Add(time.Second)
-		in := bot.Inbound{Channel: bot.Telegram, UserID: user, MessageID: fmt.Sprint(n), Time: now, Text: text, Staff: staff}
-		if id, ok := strings.CutPrefix(text, "#"); ok {
-			in.Text, in.Choice = "", id
-			for _, r := range last {
-				if r.Prompt != "" && r.Prompt != "privacy" {
-					in.Prompt = r.Prompt
-				}
+	conv := func(user string, staff, research bool, typed ...string) {
+		c := &bottest.Citizen{H: svc, Channel: bot.Telegram, User: user, Staff: staff}
+		msgs := append([]string{"/start", "#yes", map[bool]string{true: "#yes", false: "#no"}[research]}, typed...)
+		for i := 0; i < 30; i++ {
+			msgs = append(msgs, "#4")
+		}
+		for _, m := range append(msgs, "#offer_self") {
+			if _, err := c.Say(context.Background(), m); err != nil {
+				t.Fatal(err)
 			}
 		}
-		res, err := svc.Handle(context.Background(), in)
-		if err != nil {
-			t.Fatalf("Handle: %v", err)
-		}
-		last = res.Replies
-	}
-	conv := func(user string, staff, research bool, typed ...string) {
-		say(user, staff, "/start")
-		say(user, staff, "#yes")
-		say(user, staff, map[bool]string{true: "#yes", false: "#no"}[research])
-		for _, s := range typed {
-			say(user, staff, s)
-		}
-		for i := 0; i < 30; i++ {
-			say(user, staff, "#4")
-		}
-		say(user, staff, "#offer_self")
 	}
 	conv("987654321", false, true, "ik heet Jan de Vries, bsn 111222333", "IBAN NL91ABNA0417164300", "bel 06-12345678 of jan@devries.nl", "Kerkstraat 12, 3511 AB")
 	conv("555000111", false, false, "ik heet Piet Pietersma")

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/proactief/proactief/bot"
+	"github.com/proactief/proactief/bot/bottest"
 	"github.com/proactief/proactief/dialogue"
 	"github.com/proactief/proactief/store/bolt"
 )
@@ -39,27 +40,11 @@ func reviewSeed(t *testing.T, n int) string {
 	now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 	svc := bot.New(db, eng, []byte("review-secret-0123456789abcdef"), bot.Options{Now: func() time.Time { return now }})
 	for i := range n {
-		user := fmt.Sprintf("user-%d", i)
-		var last []dialogue.Reply
-		say := func(text string) {
-			now = now.Add(time.Minute)
-			in := bot.Inbound{Channel: bot.Telegram, UserID: user, Text: text, Time: now}
-			if id, ok := strings.CutPrefix(text, "#"); ok {
-				in.Text, in.Choice = "", id
-				for _, r := range last {
-					if r.Prompt != "" && r.Prompt != "privacy" {
-						in.Prompt = r.Prompt
-					}
-				}
-			}
-			res, err := svc.Handle(context.Background(), in)
-			if err != nil {
+		c := &bottest.Citizen{H: svc, Channel: bot.Telegram, User: fmt.Sprintf("user-%d", i), Clock: func() time.Time { now = now.Add(time.Minute); return now }}
+		for _, m := range []string{"/start", "#yes", "ja", "#4", "#2", "#5"} {
+			if _, err := c.Say(context.Background(), m); err != nil {
 				t.Fatal(err)
 			}
-			last = res.Replies
-		}
-		for _, m := range []string{"/start", "#yes", "ja", "#4", "#2", "#5"} {
-			say(m)
 		}
 	}
 	return path

@@ -4,12 +4,11 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/proactief/proactief/bot"
+	"github.com/proactief/proactief/bot/bottest"
 	"github.com/proactief/proactief/dialogue"
-	"github.com/proactief/proactief/segment"
 	"github.com/proactief/proactief/store/bolt"
 )
 
@@ -21,8 +20,7 @@ type seeded struct {
 	path string
 	svc  *bot.Service
 	now  time.Time
-	n    int
-	last map[string][]dialogue.Reply
+	cits map[string]*bottest.Citizen
 }
 
 // The first day of the seeded conversations.
@@ -41,7 +39,7 @@ func seed(dir string, fail func(format string, args ...any)) *seeded {
 	if err != nil {
 		fail("dialogue.New: %v", err)
 	}
-	s := &seeded{fail: fail, db: db, path: path, now: seedStart, last: map[string][]dialogue.Reply{}}
+	s := &seeded{fail: fail, db: db, path: path, now: seedStart, cits: map[string]*bottest.Citizen{}}
 	s.svc = bot.New(db, eng, []byte("seed-secret-0123456789abcdef"), bot.Options{Now: func() time.Time { return s.now }})
 	channels := []string{bot.Telegram, bot.Mattermost, bot.Telegram}
 	sources := []string{"folder", "website", ""}
@@ -79,49 +77,24 @@ func seed(dir string, fail func(format string, args ...any)) *seeded {
 }
 
 func (s *seeded) say(channel, user, text string, staff bool) {
-	s.n++
-	s.now = s.now.Add(time.Minute)
-	in := bot.Inbound{Channel: channel, UserID: user, Text: text, MessageID: fmt.Sprintf("m%d", s.n), Time: s.now, Staff: staff}
-	if id, ok := strings.CutPrefix(text, "#"); ok {
-		in.Text, in.Choice, in.Prompt = "", id, s.prompt(user)
+	c, ok := s.cits[user]
+	if !ok {
+		c = &bottest.Citizen{H: s.svc, Channel: channel, User: user, Staff: staff, Clock: func() time.Time { s.now = s.now.Add(time.Minute); return s.now }}
+		s.cits[user] = c
 	}
-	res, err := s.svc.Handle(context.Background(), in)
-	if err != nil {
-		s.fail("Handle(%q): %v", text, err)
+	if _, err := c.Say(context.Background(), text); err != nil {
+		s.fail("%v", err)
 	}
-	s.last[user] = res.Replies
-}
-
-func (s *seeded) prompt(user string) string {
-	r := s.last[user]
-	for i := len(r) - 1; i >= 0; i-- {
-		if r[i].Prompt != "" && r[i].Prompt != "privacy" {
-			return r[i].Prompt
-		}
-	}
-	return ""
 }
 
 // profile answers up to max statements as a typical member of seg.
 func (s *seeded) profile(channel, user string, seg, max int, staff bool) {
 	for i := 0; i < 40 && i < max; i++ {
-		id, ok := strings.CutPrefix(s.prompt(user), "q:")
+		id, ok := s.cits[user].Pending()
 		if !ok {
 			return
 		}
-		a := "3"
-		if st, ok := segment.Find(id); ok && st.AgreePct != nil {
-			best := 0
-			for k := range st.AgreePct {
-				if st.AgreePct[k] > st.AgreePct[best] {
-					best = k
-				}
-			}
-			a = "2"
-			if best == seg-1 {
-				a = "5"
-			}
-		}
+		a := bottest.Typical(seg, id)
 		if i == 1 && a == "5" {
 			s.say(channel, user, "helemaal mee eens, ik ben Jan de Vries", staff)
 			continue
