@@ -27,10 +27,7 @@ func TestMattermostServeE2E(t *testing.T) {
 	if _, ok := commands["serve"]; !ok {
 		t.Skip("serve is not registered")
 	}
-	bin := filepath.Join(t.TempDir(), "proactief")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := proactiefBinary(t)
 	fake := fakemm.New(t, fakemm.Options{PingInterval: 200 * time.Millisecond})
 	botID, token := fake.AddBot("proactief")
 	staffID, _ := fake.AddUser("medewerker")

@@ -1,38 +1,18 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/proactief/proactief/adapters/telegram/fakeapi"
 )
-
-// syncBuffer collects a process's stderr.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestTelegramServeE2E runs `proactief serve` as a real process against the
 // fake Bot API, holds a conversation, kills the process with SIGKILL in the
@@ -46,10 +26,7 @@ func TestTelegramServeE2E(t *testing.T) {
 	if _, ok := commands["serve"]; !ok {
 		t.Skip("serve is not registered")
 	}
-	bin := filepath.Join(t.TempDir(), "proactief")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := proactiefBinary(t)
 	fake := fakeapi.New(fakeapi.Options{GlobalRate: -1, ChatRate: -1})
 	defer fake.Close()
 	dir := t.TempDir()
