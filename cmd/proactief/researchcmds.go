@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/proactief/proactief/bot"
 	"github.com/proactief/proactief/research"
 	"github.com/proactief/proactief/store/bolt"
 )
@@ -88,23 +87,23 @@ func parseDay(flag, s string) (time.Time, error) {
 // auditPath is the audit log next to the database.
 func auditPath(dbPath string) string { return dbPath + ".audit.log" }
 
-// openResearchDB opens the database read-only. bbolt lets readers share
-// the file but not with the writer, so a running serve or chat is reported
-// as such.
-func openResearchDB(path string) (*bolt.DB, error) {
+// openResearch opens the database read-only (bbolt lets readers share the
+// file but not with the writer, so a running serve or chat is reported as
+// such) and the audit log: no research command reads data without it.
+func openResearch(path string) (*bolt.DB, *research.Audit, func(), error) {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("no database at %s; give its path with --db", path)
+		return nil, nil, nil, fmt.Errorf("no database at %s; give its path with --db", path)
 	}
-	db, err := bolt.Open(path, bolt.Options{ReadOnly: true})
-	switch {
-	case errors.Is(err, bot.ErrInUse):
-		return nil, fmt.Errorf("database %s is in use by proactief (serve or chat): stop proactief serve or export from a copy made while it is stopped", path)
-	case errors.Is(err, bolt.ErrCorrupt):
-		return nil, fmt.Errorf("database %s is damaged or not a proactief database (%v)", path, err)
-	case err != nil:
-		return nil, err
+	db, err := openBolt(path, true)
+	if err != nil {
+		return nil, nil, nil, err
 	}
-	return db, nil
+	audit, err := research.OpenAudit(auditPath(path))
+	if err != nil {
+		db.Close()
+		return nil, nil, nil, err
+	}
+	return db, audit, func() { audit.Close(); db.Close() }, nil
 }
 
 func runExport(ctx context.Context, env *Env, args []string) error {
@@ -138,17 +137,12 @@ func runExport(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("--format %q: use jsonl or csv", *format)
 	}
 
-	db, err := openResearchDB(rf.db)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
 	// The audit log is opened first: no export without an entry.
-	audit, err := research.OpenAudit(auditPath(rf.db))
+	db, audit, closeFn, err := openResearch(rf.db)
 	if err != nil {
 		return err
 	}
-	defer audit.Close()
+	defer closeFn()
 
 	cs, err := research.Load(ctx, db, f)
 	if err != nil {
@@ -228,16 +222,11 @@ func runReport(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := openResearchDB(rf.db)
+	db, audit, closeFn, err := openResearch(rf.db)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	audit, err := research.OpenAudit(auditPath(rf.db))
-	if err != nil {
-		return err
-	}
-	defer audit.Close()
+	defer closeFn()
 	r, err := research.Compute(ctx, db, f)
 	if err != nil {
 		return err

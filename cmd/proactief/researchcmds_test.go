@@ -176,7 +176,7 @@ func TestExportWhileServing(t *testing.T) {
 	defer writer.Close()
 	env, out, _ := researchEnv(nil)
 	err = run(context.Background(), env, []string{"export", "--db", db})
-	if err == nil || !strings.Contains(err.Error(), "stop proactief serve or export from a copy") {
+	if err == nil || !strings.Contains(err.Error(), "in use by proactief") || !strings.Contains(err.Error(), "a copy made while it was stopped") {
 		t.Fatalf("export while the db is in use: err=%v", err)
 	}
 	if out.Len() != 0 {

@@ -37,7 +37,7 @@ func openBolt(path string, readOnly bool) (*bolt.DB, error) {
 	db, err := bolt.Open(path, bolt.Options{ReadOnly: readOnly})
 	switch {
 	case errors.Is(err, bot.ErrInUse):
-		return nil, fmt.Errorf("database %s is in use by another proactief process; stop it or use --db with another file", path)
+		return nil, fmt.Errorf("database %s is in use by proactief (serve or chat): stop it, or use --db with another file or a copy made while it was stopped", path)
 	case errors.Is(err, bolt.ErrCorrupt):
 		return nil, fmt.Errorf("database %s is damaged or not a proactief database; restore a backup or start with another --db (%v)", path, err)
 	case err != nil:
