@@ -161,9 +161,8 @@ func (c *Chat) print(replies []dialogue.Reply) {
 		if r.Text != "" {
 			fmt.Fprintln(c.out, r.Text)
 		}
-		if r.Document != nil {
-			fmt.Fprintf(c.out, "(%s: %d bytes; in the terminal the list above is all there is)\n", r.Document.Name, len(r.Document.Data))
-		}
+		// A terminal has no files: the reply's text already lists what a
+		// Document would hold, so the document is left out.
 		if len(r.Choices) > 0 {
 			c.last, c.prompt = r.Choices, r.Prompt
 			for i, ch := range r.Choices {
