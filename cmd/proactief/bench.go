@@ -30,6 +30,7 @@ func init() {
 
 // benchReport is the last line `proactief bench` prints, one JSON object.
 type benchReport struct {
+	Store             string  `json:"store,omitempty"` // "etcd"; empty for bbolt
 	Conversations     int     `json:"conversations"`
 	Messages          int     `json:"messages"`
 	MessagesPerSec    float64 `json:"messages_per_sec"`
@@ -48,10 +49,11 @@ type benchReport struct {
 }
 
 func runBench(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "bench", "bench [--conversations N] [--concurrency C] [--db PATH] [--open-check] [--open-sessions N] [--cpuprofile FILE]")
+	fs := newFlagSet(env, "bench", "bench [--conversations N] [--concurrency C] [--db PATH | --store URL] [--open-check] [--open-sessions N] [--cpuprofile FILE]")
 	conversations := fs.Int("conversations", 2000, "simulated conversations")
 	concurrency := fs.Int("concurrency", 64, "conversations in flight at once")
 	dbPath := fs.String("db", "", "bbolt file to write (default: a temporary file, removed afterwards)")
+	storeURL := fs.String("store", "", "store URL to measure instead of --db, e.g. etcd://host:2379?prefix=/bench/ (give it a prefix of its own: the sessions stay there)")
 	openCheck := fs.Bool("open-check", false, "also store --open-sessions sessions and time Open plus the first message")
 	openSessions := fs.Int("open-sessions", 100000, "sessions stored for --open-check")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the conversations to this file")
@@ -60,6 +62,10 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	}
 	if *conversations <= 0 || *concurrency <= 0 || *openSessions <= 0 {
 		fmt.Fprintln(env.Stderr, "proactief bench: --conversations, --concurrency and --open-sessions must be positive")
+		return errUsage
+	}
+	if *storeURL != "" && (*dbPath != "" || *openCheck) {
+		fmt.Fprintln(env.Stderr, "proactief bench: --store replaces --db, and --open-check measures a bbolt file only")
 		return errUsage
 	}
 	dir, err := os.MkdirTemp(benchTempDir(*dbPath), "proactief-bench-")
@@ -84,17 +90,32 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 	}
-	rep, err := benchConversations(ctx, path, *conversations, *concurrency)
+	rep, err := benchConversationsIn(ctx, env, *storeURL, path, *conversations, *concurrency)
 	pprof.StopCPUProfile()
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "conversations        %d (concurrency %d, durable bbolt commits)\n", rep.Conversations, *concurrency)
+	kind := "bbolt"
+	if rep.Store != "" {
+		kind = rep.Store
+	}
+	fmt.Fprintf(out, "conversations        %d (concurrency %d, durable %s commits)\n", rep.Conversations, *concurrency, kind)
 	fmt.Fprintf(out, "messages             %d\n", rep.Messages)
 	fmt.Fprintf(out, "throughput           %.0f messages/s\n", rep.MessagesPerSec)
 	fmt.Fprintf(out, "latency              p50 %.2f ms, p95 %.2f ms, p99 %.2f ms\n", rep.P50ms, rep.P95ms, rep.P99ms)
 	fmt.Fprintf(out, "stored session       %d bytes on average\n", rep.SessionBytes)
 	fmt.Fprintf(out, "idle conversation    %.0f bytes of heap each (state is in the store)\n", rep.IdleBytesPerConv)
+	if rep.Store != "" {
+		// The baseline and the file size are those of a bbolt file.
+		rep.PeakRSSMB = peakRSSMB()
+		fmt.Fprintf(out, "peak RSS             %.1f MB\n", rep.PeakRSSMB)
+		line, err := json.Marshal(rep)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "%s\n", line)
+		return out.Flush()
+	}
 	fmt.Fprintf(out, "database file        %d bytes\n", rep.DBBytes)
 
 	base, err := bolt.BaselinePuts(filepath.Join(dir, "baseline.db"), rep.Messages, rep.SessionBytes, *concurrency)
@@ -157,15 +178,38 @@ func benchSecret() []byte {
 }
 
 // benchConversations runs n simulated citizens, c at a time, through the
-// real service and store.
+// real service and the bbolt file path.
 func benchConversations(ctx context.Context, path string, n, c int) (benchReport, error) {
+	return benchConversationsIn(ctx, nil, "", path, n, c)
+}
+
+// benchConversationsIn is benchConversations on the store at storeURL, or
+// else on the bbolt file path.
+func benchConversationsIn(ctx context.Context, env *Env, storeURL, path string, n, c int) (benchReport, error) {
 	secret := benchSecret()
 	run := string(secret[:8]) // user ids differ per run, so an existing --db is not resumed
-	svc, db, err := benchService(path, secret)
-	if err != nil {
-		return benchReport{}, err
+	var svc *bot.Service
+	var db bot.Store
+	if storeURL == "" {
+		var err error
+		if svc, db, err = benchService(path, secret); err != nil {
+			return benchReport{}, err
+		}
+	} else {
+		eng, err := dialogue.New(dialogue.Options{})
+		if err != nil {
+			return benchReport{}, err
+		}
+		if db, _, err = openStoreURL(ctx, env, storeURL); err != nil {
+			return benchReport{}, err
+		}
+		svc = bot.New(db, eng, secret, bot.Options{})
 	}
 	defer db.Close()
+	storeName := "etcd"
+	if b, ok := db.(*bolt.DB); ok {
+		storeName, path = "", b.Path()
+	}
 
 	runtime.GC()
 	var before runtime.MemStats
@@ -211,6 +255,7 @@ func benchConversations(ctx context.Context, path string, n, c int) (benchReport
 	}
 	slices.Sort(all)
 	rep := benchReport{
+		Store:            storeName,
 		Conversations:    n,
 		Messages:         len(all),
 		MessagesPerSec:   float64(len(all)) / elapsed.Seconds(),
@@ -223,7 +268,7 @@ func benchConversations(ctx context.Context, path string, n, c int) (benchReport
 		rep.IdleBytesPerConv = 0
 	}
 	var total, count int
-	err = db.Sessions(ctx, func(s *bot.Session) error {
+	err := db.Sessions(ctx, func(s *bot.Session) error {
 		b, err := json.Marshal(s)
 		total += len(b)
 		count++
@@ -239,7 +284,7 @@ func benchConversations(ctx context.Context, path string, n, c int) (benchReport
 	if err := db.Close(); err != nil {
 		return benchReport{}, err
 	}
-	if fi, err := os.Stat(path); err == nil {
+	if fi, err := os.Stat(path); err == nil && storeName == "" {
 		rep.DBBytes = fi.Size()
 	}
 	return rep, nil

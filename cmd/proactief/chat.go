@@ -10,7 +10,6 @@ import (
 
 	"github.com/proactief/proactief/adapters/terminal"
 	"github.com/proactief/proactief/bot"
-	"github.com/proactief/proactief/dialogue"
 )
 
 func init() {
@@ -26,7 +25,7 @@ func runChat(ctx context.Context, env *Env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	svc, closeFn, err := openService(env, *dbPath, false)
+	svc, _, _, closeFn, err := openService(ctx, env, *dbPath)
 	if err != nil {
 		return err
 	}
@@ -43,29 +42,6 @@ func runChat(ctx context.Context, env *Env, args []string) error {
 		opts.Trace = env.Stderr
 	}
 	return terminal.New(svc, *userID, env.Stdin, env.Stdout, opts).Run(ctx)
-}
-
-// openService opens the bbolt store and the engine and wires the service.
-func openService(env *Env, dbPath string, readOnly bool) (*bot.Service, func(), error) {
-	ret, err := retentionFromEnv(env)
-	if err != nil {
-		return nil, nil, err
-	}
-	eng, err := dialogue.New(dialogue.Options{RetentionDays: int(ret.Sessions.Hours() / 24)})
-	if err != nil {
-		return nil, nil, err
-	}
-	db, err := openBolt(dbPath, readOnly)
-	if err != nil {
-		return nil, nil, err
-	}
-	secret, err := loadSecret(env, dbPath)
-	if err != nil {
-		db.Close()
-		return nil, nil, err
-	}
-	svc := bot.New(db, eng, secret, bot.Options{})
-	return svc, func() { db.Close() }, nil
 }
 
 func defaultUser() string {

@@ -28,7 +28,7 @@ func researchSeed(t *testing.T) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "proactief.db")
 	env, _, _ := researchEnv(nil)
-	svc, closeFn, err := openService(env, path, false)
+	svc, _, _, closeFn, err := openService(context.Background(), env, path)
 	if err != nil {
 		t.Fatalf("openService: %v", err)
 	}

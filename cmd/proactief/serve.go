@@ -28,8 +28,10 @@ func init() {
 
 // serveSettings documents every setting of serve; --help prints it.
 var serveSettings = []struct{ env, help string }{
-	{"PROACTIEF_DB", "bbolt database file (same as --db)"},
-	{"PROACTIEF_SECRET_FILE", "pseudonym secret file (default: <db>.secret, generated at first start, mode 0600)"},
+	{"PROACTIEF_STORE", storeSetting},
+	{"PROACTIEF_ETCD_PASSWORD_FILE", "file holding the etcd user's password (or PROACTIEF_ETCD_PASSWORD)"},
+	{"PROACTIEF_DB", "bbolt database file (same as --db); with etcd, the review page's files go next to it"},
+	{"PROACTIEF_SECRET_FILE", "pseudonym secret file (default: <db>.secret, generated at first start, mode 0600; required with etcd: the same file on every instance)"},
 	{"PROACTIEF_RETENTION", "how long idle conversations are kept (default 30d)"},
 	{"PROACTIEF_RESEARCH_RETENTION", "how long research records are kept (default 365d)"},
 	{"PROACTIEF_OPS_ADDR", "ops listener for /healthz, /readyz, /metrics (default 127.0.0.1:9090; \"off\" disables)"},
@@ -67,7 +69,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	svc, closeStore, err := openService(env, *dbPath, false)
+	svc, reviewPath, el, closeStore, err := openService(ctx, env, *dbPath)
 	if err != nil {
 		return err
 	}
@@ -75,6 +77,10 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// With a shared store (etcd), what only one instance may do runs on
+	// the elected one: the sweeper, Telegram polling, the Mattermost
+	// listener. Telegram webhooks are served by every instance.
+	lead := newLeader(el, log.With("component", "leader"), reg)
 
 	type channel struct {
 		name  string
@@ -94,20 +100,53 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		tg, err := telegram.New(tgToken, svc, telegram.Options{
+		tgOpts := telegram.Options{
 			APIURL:        env.Getenv("TELEGRAM_API_URL"),
 			Logger:        log.With("channel", "telegram"),
 			Registerer:    reg,
 			WebhookURL:    env.Getenv("TELEGRAM_WEBHOOK_URL"),
 			WebhookSecret: whSecret,
 			Unavailable:   func(lang string) string { return svc.Unavailable(lang).Text },
-		})
-		if err != nil {
-			return fmt.Errorf("telegram: %w", err)
 		}
-		channels = append(channels, channel{"telegram", tg.Run, tg.Ready})
-		if env.Getenv("TELEGRAM_WEBHOOK_URL") != "" {
+		switch {
+		case tgOpts.WebhookURL != "":
+			// Every instance takes any update; the store's conditional
+			// writes keep each chat in order and each update applied once.
+			tg, err := telegram.New(tgToken, svc, tgOpts)
+			if err != nil {
+				return fmt.Errorf("telegram: %w", err)
+			}
+			channels = append(channels, channel{"telegram", tg.Run, tg.Ready})
 			webhook = tg.WebhookHandler()
+		case el == nil:
+			tg, err := telegram.New(tgToken, svc, tgOpts)
+			if err != nil {
+				return fmt.Errorf("telegram: %w", err)
+			}
+			channels = append(channels, channel{"telegram", lead.run("telegram", tg.Run), tg.Ready})
+		default:
+			// One poller per bot token: the elected instance polls. An
+			// adapter runs once, so each term makes its own.
+			check := tgOpts
+			check.Registerer = nil
+			if _, err := telegram.New(tgToken, svc, check); err != nil {
+				return fmt.Errorf("telegram: %w", err)
+			}
+			terms := &termMetrics{}
+			reg.MustRegister(terms)
+			var ready termReady
+			run := lead.run("telegram", func(ctx context.Context) error {
+				o := tgOpts
+				o.Registerer = terms.next()
+				tg, err := telegram.New(tgToken, svc, o)
+				if err != nil {
+					return err
+				}
+				ready.set(tg.Ready)
+				defer ready.set(nil)
+				return tg.Run(ctx)
+			})
+			channels = append(channels, channel{"telegram", run, ready.get})
 		}
 	}
 	if mmURL := env.Getenv("MATTERMOST_URL"); mmURL != "" {
@@ -128,7 +167,20 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return fmt.Errorf("mattermost: %w", err)
 		}
-		channels = append(channels, channel{"mattermost", mm.Run, mm.Ready})
+		// One websocket listener: the elected instance listens. Button
+		// presses (ActionsHandler) are taken by the listening instance
+		// only; the others answer them 503.
+		run, ready := mm.Run, mm.Ready
+		if el != nil {
+			var tr termReady
+			run = func(ctx context.Context) error {
+				tr.set(mm.Ready)
+				defer tr.set(nil)
+				return mm.Run(ctx)
+			}
+			ready = tr.get
+		}
+		channels = append(channels, channel{"mattermost", lead.run("mattermost", run), ready})
 		mux.Handle("/mattermost/actions", mm.ActionsHandler())
 	}
 	if len(channels) == 0 {
@@ -187,7 +239,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 	if addr := envOr(env, "PROACTIEF_REVIEW_ADDR", "127.0.0.1:8090"); addr != "off" {
-		rev, err := newReviewServer(svc.Store(), *dbPath, addr, hostList(env.Getenv("PROACTIEF_REVIEW_HOSTS")), log.With("component", "review"))
+		rev, err := newReviewServer(svc.Store(), reviewPath, addr, hostList(env.Getenv("PROACTIEF_REVIEW_HOSTS")), log.With("component", "review"))
 		if err != nil {
 			return err
 		}
@@ -204,7 +256,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		bot.Sweeper(ctx, svc.Store(), ret, time.Hour, log.With("component", "sweeper"))
+		lead.run("sweeper", func(ctx context.Context) error {
+			return bot.Sweeper(ctx, svc.Store(), ret, time.Hour, log.With("component", "sweeper"))
+		})(ctx)
 	}()
 	for _, c := range channels {
 		wg.Add(1)

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/proactief/proactief/store/etcd/etcdtest"
+)
+
+// TestBenchEtcd runs a small bench against a real (embedded, one-member)
+// etcd through --store: the report names the store and counts every
+// message.
+func TestBenchEtcd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts an etcd member")
+	}
+	c := etcdtest.Start(t, 1)
+	url := "etcd://" + strings.TrimPrefix(c.Endpoints()[0], "http://") + "?prefix=/bench/"
+	var out, errOut bytes.Buffer
+	env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}
+	err := run(context.Background(), env, []string{"bench", "--conversations", "20", "--concurrency", "4", "--store", url})
+	if err != nil {
+		t.Fatalf("bench: %v\n%s", err, errOut.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	var rep struct {
+		Store          string  `json:"store"`
+		Conversations  int     `json:"conversations"`
+		Messages       int     `json:"messages"`
+		MessagesPerSec float64 `json:"messages_per_sec"`
+		P95ms          float64 `json:"p95_ms"`
+		SessionBytes   int     `json:"avg_session_bytes"`
+	}
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &rep); err != nil {
+		t.Fatalf("last line is not the JSON report: %v\n%s", err, out.String())
+	}
+	if rep.Store != "etcd" || rep.Conversations != 20 || rep.Messages < 20*8 || rep.MessagesPerSec <= 0 || rep.P95ms <= 0 || rep.SessionBytes <= 0 {
+		t.Fatalf("report %+v, want etcd, 20 conversations of at least 8 messages, and figures\n%s", rep, out.String())
+	}
+}
+
+func TestBenchStoreFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"bench", "--store", "etcd://127.0.0.1:1", "--open-check"},
+		{"bench", "--store", "etcd://127.0.0.1:1", "--db", "x.db"},
+	} {
+		var out, errOut bytes.Buffer
+		env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}
+		if err := run(context.Background(), env, args); !errors.Is(err, errUsage) {
+			t.Errorf("%v: err=%v, want a usage error", args, err)
+		}
+	}
+}

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/proactief/proactief/bot"
+	"github.com/proactief/proactief/dialogue"
+	"github.com/proactief/proactief/store/bolt"
+	"github.com/proactief/proactief/store/etcd"
+)
+
+// storeSetting documents PROACTIEF_STORE for serve --help and the README.
+const storeSetting = "store URL: bolt:///path/file.db (default: the --db file) or " +
+	"etcd://[user@]host:2379,host:2379?prefix=/proactief/&ca=FILE&cert=FILE&key=FILE " +
+	"(several instances; password in PROACTIEF_ETCD_PASSWORD_FILE; needs PROACTIEF_SECRET_FILE)"
+
+// errSharedSecret is returned for a shared store without
+// PROACTIEF_SECRET_FILE: every instance must key the pseudonyms alike.
+var errSharedSecret = errors.New("an etcd store is shared by several instances, and they must all use the same pseudonym secret: " +
+	"set PROACTIEF_SECRET_FILE to a file holding it (mode 0600; at least 16 characters)")
+
+// openService opens the store PROACTIEF_STORE names (openStoreURL; unset
+// means the bbolt file dbPath) and the engine, and wires the service. It
+// returns the path the review page keeps its files next to (the bbolt
+// file, or dbPath for etcd), and the store as an elector when several
+// instances share it (etcd), nil otherwise.
+func openService(ctx context.Context, env *Env, dbPath string) (*bot.Service, string, elector, func(), error) {
+	url := env.Getenv("PROACTIEF_STORE")
+	if url == "" {
+		url = "bolt:" + dbPath
+	}
+	if strings.HasPrefix(url, "etcd:") && env.Getenv("PROACTIEF_SECRET_FILE") == "" {
+		return nil, "", nil, nil, errSharedSecret
+	}
+	ret, err := retentionFromEnv(env)
+	if err != nil {
+		return nil, "", nil, nil, err
+	}
+	eng, err := dialogue.New(dialogue.Options{RetentionDays: int(ret.Sessions.Hours() / 24)})
+	if err != nil {
+		return nil, "", nil, nil, err
+	}
+	st, closeFn, err := openStoreURL(ctx, env, url)
+	if err != nil {
+		return nil, "", nil, nil, fmt.Errorf("PROACTIEF_STORE: %w", err)
+	}
+	var el elector
+	switch s := st.(type) {
+	case *bolt.DB:
+		dbPath = s.Path()
+	case *etcd.Store:
+		el = s
+	}
+	secret, err := loadSecret(env, dbPath)
+	if err != nil {
+		closeFn()
+		return nil, "", nil, nil, err
+	}
+	return bot.New(st, eng, secret, bot.Options{}), dbPath, el, closeFn, nil
+}
