@@ -40,16 +40,30 @@
 //
 // # Asking and stopping
 //
-// Model.Next chooses the statement with the largest expected information
-// gain (bits) about the segment under the tempered posterior; statements
-// without figures are never chosen and no statement is asked twice. It
-// stops when at least MinQuestions were asked and PChange, the estimated
-// chance that answering every remaining statement would change the
-// current assignment, is below StopBound (curtailment), or at
+// Model.Next stops when at least MinQuestions were asked and PChange, the
+// estimated chance that answering every remaining statement would change
+// the current assignment, is below StopBound (curtailment), or at
 // MaxQuestions. PChange treats, for each segment that might be true, the
 // log odds that the remaining answers add as normal with their exact mean
 // and variance, adds the chances of being overtaken by either other
 // segment, and averages over the posterior.
+//
+// The next statement is the one that moves the deciding log odds most
+// where the decision is still open: for each segment s that might be true
+// and each challenger c of the current best segment, the variance an
+// answer adds to the final log odds of best against c, weighted by the
+// posterior of s and by the normal density of that final log odds at zero.
+// This aims at the stopping rule rather than at the segment as such: a
+// statement that separates the segments well but cannot flip the
+// decision any more scores low. Statements without figures are never
+// chosen and no statement is asked twice. Decision.Gain still reports the
+// expected information (bits) of the chosen statement.
+//
+// Decision.Remaining forecasts the statements still to be asked: it
+// assumes the remaining statements come in the order of their current
+// score and counts, per answer, the chance that the deciding log odds is
+// still within the stopping margin (normal approximation, margin shrunk by
+// a measured factor for stopping at the first crossing).
 //
 // # Answers in words
 //
@@ -79,6 +93,10 @@
 //     model's own assumptions; it is calibrated on synthetic respondents
 //     only. The stopping rule aims at agreement with the all-statements
 //     assignment, not at the truth, which the model cannot know.
+//   - About 12 statements on average are needed for 95% agreement with
+//     the all-statements assignment; at 10 the best policy measured agrees
+//     for about 92-93%. Neither an exact P(change) nor an optimised
+//     stopping rule moved that frontier (docs/segment.md).
 //   - A segment is a description of needs, not a label: the study itself
 //     warns against etikettering. Use it to adapt tone and offer, never to
 //     withhold help.

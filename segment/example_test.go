@@ -27,5 +27,5 @@ func ExampleModel_Next() {
 	// Je weet niet waar je hulp kunt krijgen of waar je naartoe moet. Klopt dat voor jou?
 	// Hoe belangrijk vind je het dat je betere hulp krijgt als je meer gegevens aan de overheid geeft?
 	// Hoe belangrijk vind je het dat jouw gegevens veilig blijven bij de mensen die je helpen?
-	// done after 12: Vertrouwende Volgers (0.81), stop: P(change)=0.030 < 0.080
+	// done after 5: Vertrouwende Volgers (0.87), stop: P(change)=0.029 < 0.075
 }

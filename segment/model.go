@@ -1,7 +1,9 @@
 package segment
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"strconv"
 )
 
@@ -22,13 +24,16 @@ const (
 	DefaultMaxQuestions = 26
 	// DefaultStopBound is the chance of changing the assignment below which
 	// the model stops asking.
-	DefaultStopBound = 0.08
+	DefaultStopBound = 0.075
 	// DefaultTemper is the design-effect correction ρ for answers within one
 	// dimension (see Options.Temper).
 	DefaultTemper = 0.1
-	// remainingDecay is a rough factor by which PChange shrinks per extra
-	// answer; it only feeds the progress estimate Decision.Remaining.
-	remainingDecay = 0.6
+	// remainingShrink scales the stopping margin in the progress forecast
+	// Decision.Remaining. The forecast treats the deciding log odds as
+	// normal and ignores that a conversation stops the first time it
+	// crosses the margin, so with the full margin it overestimates; 0.75
+	// makes it about unbiased on synthetic respondents (docs/segment.md).
+	remainingShrink = 0.75
 )
 
 // Posterior is a probability per segment; index 0 is segment 1.
@@ -83,6 +88,7 @@ type Model struct {
 	min, max int
 	bound    float64
 	rho      float64
+	zRem     float64 // margin (in remaining standard deviations) at which Remaining counts a conversation as done
 	logPrior [3]float64
 	weight   [maxStatements + 1]float64 // weight[n]: weight per answer when a dimension has n answers
 }
@@ -94,6 +100,10 @@ type item struct {
 	p    [3]float64 // P(agree | segment)
 	logA [3]float64 // log P(agree | segment)
 	logN [3]float64 // log P(not agree | segment)
+	pv   [3]float64 // p(1-p): variance of agreement given the segment
+	dA   [3]float64 // per pair: log-odds contribution of agreeing
+	dN   [3]float64 // per pair: log-odds contribution of not agreeing
+	d2   [3]float64 // per pair: (dA-dN)², so that pv*d2 is the variance of the contribution
 }
 
 var (
@@ -124,6 +134,12 @@ func init() {
 				it.p[k] = p
 				it.logA[k] = math.Log(p)
 				it.logN[k] = math.Log1p(-p)
+				it.pv[k] = p * (1 - p)
+			}
+			for pi, pr := range pairs {
+				it.dA[pi] = it.logA[pr[0]] - it.logA[pr[1]]
+				it.dN[pi] = it.logN[pr[0]] - it.logN[pr[1]]
+				it.d2[pi] = (it.dA[pi] - it.dN[pi]) * (it.dA[pi] - it.dN[pi])
 			}
 		}
 		items[i] = it
@@ -154,6 +170,7 @@ func New(opts Options) *Model {
 	case m.rho >= 1:
 		m.rho = 0.99
 	}
+	m.zRem = remainingShrink * math.Sqrt2 * math.Erfcinv(2*min(m.bound, 0.5))
 	prior := opts.Prior
 	if prior == (Posterior{}) {
 		prior = Prior
@@ -288,7 +305,9 @@ func (m *Model) Next(answers []Answer) Decision {
 	lp := m.logPost(&st)
 	post := normalize(lp)
 	g := m.aggregate(&st)
-	d := Decision{Posterior: post, PChange: m.pChange(g, post)}
+	bs, _ := post.Best()
+	b := int(bs) - 1
+	d := Decision{Posterior: post, PChange: g.pChange(post, b)}
 	left := 0
 	for i := range items {
 		if items[i].ev && st.asked&(1<<i) == 0 {
@@ -308,64 +327,103 @@ func (m *Model) Next(answers []Answer) Decision {
 		return d
 	}
 
-	h := entropy(post)
-	best, bestGain := -1, math.Inf(-1)
+	// Choose the statement that moves the deciding log odds most where the
+	// decision is still open: for each segment s that might be true and
+	// each challenger c of the current best b, the variance the answer adds
+	// to the final log odds of b against c, weighted by the posterior of s
+	// and the normal density of that final log odds at zero. Ties go to
+	// the study's order.
+	var dens [3][3]float64 // [challenger][s]
+	for c := range 3 {
+		if c == b {
+			continue
+		}
+		pi, sg := pairOf(b, c)
+		for s := range 3 {
+			v := g.vr[pi][s]
+			if v <= 1e-12 {
+				continue
+			}
+			z := sg * g.mean[pi][s]
+			dens[c][s] = post[s] * math.Exp(-0.5*z*z/v) / math.Sqrt(v)
+		}
+	}
+	best, bestScore := -1, -1.0
+	var score [maxStatements]float64
 	for i := range items {
 		it := &items[i]
 		if !it.ev || st.asked&(1<<i) != 0 {
 			continue
 		}
-		n := st.n[it.dim]
-		wOld, wNew := m.weight[n], m.weight[n+1]
-		var base [3]float64
-		var pA float64
-		for k := range 3 {
-			base[k] = lp[k] - wOld*st.sum[it.dim][k]
-			pA += post[k] * it.p[k]
+		var sc float64
+		for c := range 3 {
+			if c == b {
+				continue
+			}
+			pi, _ := pairOf(b, c)
+			for s := range 3 {
+				sc += dens[c][s] * it.pv[s] * it.d2[pi]
+			}
 		}
-		var la, ln [3]float64
-		for k := range 3 {
-			la[k] = base[k] + wNew*(st.sum[it.dim][k]+it.logA[k])
-			ln[k] = base[k] + wNew*(st.sum[it.dim][k]+it.logN[k])
-		}
-		gain := h - pA*entropy(normalize(la)) - (1-pA)*entropy(normalize(ln))
-		if gain > bestGain+1e-12 {
-			best, bestGain = i, gain
+		w := g.wFinal[it.dim]
+		sc *= w * w
+		score[i] = sc
+		if sc > bestScore*(1+1e-12) {
+			best, bestScore = i, sc
 		}
 	}
 	d.Next = table[best].ID
-	d.Gain = max(bestGain, 0)
-	d.Remaining = m.remaining(st.count, left, d.PChange)
+	d.Gain = m.gain(&st, lp, post, best)
+	d.Remaining = m.remaining(&st, &g, post, b, &score, left)
 	d.Reason = "ask: gain=" + strconv.FormatFloat(d.Gain, 'f', 3, 64) + " bits, P(change)=" + fmtP(d.PChange)
 	return d
 }
 
 func fmtP(p float64) string { return strconv.FormatFloat(p, 'f', 3, 64) }
 
-// remaining estimates how many more statements will be asked: at least up
-// to MinQuestions, and as many as a PChange shrinking by remainingDecay per
-// answer needs to fall below the bound, within MaxQuestions.
-func (m *Model) remaining(count, left int, pc float64) int {
-	k := 1
-	if pc >= m.bound {
-		k = int(math.Ceil(math.Log(m.bound/pc)/math.Log(remainingDecay))) + 1
+// gain returns the expected information (bits) about the segment of an
+// answer to statement i under the tempered posterior.
+func (m *Model) gain(st *state, lp [3]float64, post Posterior, i int) float64 {
+	it := &items[i]
+	n := st.n[it.dim]
+	wOld, wNew := m.weight[n], m.weight[n+1]
+	var la, ln [3]float64
+	var pA float64
+	for k := range 3 {
+		base := lp[k] - wOld*st.sum[it.dim][k]
+		la[k] = base + wNew*(st.sum[it.dim][k]+it.logA[k])
+		ln[k] = base + wNew*(st.sum[it.dim][k]+it.logN[k])
+		pA += post[k] * it.p[k]
 	}
-	k = max(k, m.min-count, 1)
-	return min(k, m.max-count, left)
+	return max(entropy(post)-pA*entropy(normalize(la))-(1-pA)*entropy(normalize(ln)), 0)
 }
 
-// agg holds, for every ordered pair of segments (b, c) and every segment s
-// that might be true, the mean and variance of the final log odds of b
-// against c once all remaining statements with figures are answered.
+// pairs are the three unordered pairs of segments; the log odds of a pair
+// (b, c) is log P(b) - log P(c).
+var pairs = [3][2]int{{0, 1}, {0, 2}, {1, 2}}
+
+// pairOf returns the pair of segments b and c and the sign that turns the
+// pair's log odds into the log odds of b against c.
+func pairOf(b, c int) (int, float64) {
+	sg := 1.0
+	if b > c {
+		b, c, sg = c, b, -1
+	}
+	return b + c - 1, sg
+}
+
+// agg holds, for every pair of segments and every segment s that might be
+// true, the mean and variance of the pair's final log odds once all
+// remaining statements with figures are answered.
 type agg struct {
-	mean, vr [3][3][3]float64 // [b][c][s]
+	mean, vr [3][3]float64    // [pair][s]
 	wFinal   [maxDims]float64 // weight per answer of a dimension at the end
 }
 
 // aggregate computes the final log-odds distribution of every pair.
 // Given segment s, the remaining answers add independent terms whose exact
 // mean and variance are summed; pChange treats the sum as normal.
-func (m *Model) aggregate(st *state) *agg {
+func (m *Model) aggregate(st *state) agg {
 	var g agg
 	for d, list := range dimItems {
 		rem := 0
@@ -376,43 +434,31 @@ func (m *Model) aggregate(st *state) *agg {
 		}
 		g.wFinal[d] = m.weight[st.n[d]+rem]
 	}
-	for b := range 3 {
-		for c := range 3 {
-			if c == b {
-				continue
-			}
-			for s := range 3 {
-				mean := m.logPrior[b] - m.logPrior[c]
-				var vr float64
-				for d, list := range dimItems {
-					mu := st.sum[d][b] - st.sum[d][c]
-					var v float64
-					for _, i := range list {
-						if st.asked&(1<<i) != 0 {
-							continue
-						}
-						im, iv := items[i].term(b, c, s)
-						mu += im
-						v += iv
+	for pi, pr := range pairs {
+		b, c := pr[0], pr[1]
+		for s := range 3 {
+			mean := m.logPrior[b] - m.logPrior[c]
+			var vr float64
+			for d, list := range dimItems {
+				mu := st.sum[d][b] - st.sum[d][c]
+				var v float64
+				for _, i := range list {
+					if st.asked&(1<<i) != 0 {
+						continue
 					}
-					w := g.wFinal[d]
-					mean += w * mu
-					vr += w * w * v
+					it := &items[i]
+					p := it.p[s]
+					mu += p*it.dA[pi] + (1-p)*it.dN[pi]
+					v += it.pv[s] * it.d2[pi]
 				}
-				g.mean[b][c][s], g.vr[b][c][s] = mean, vr
+				w := g.wFinal[d]
+				mean += w * mu
+				vr += w * w * v
 			}
+			g.mean[pi][s], g.vr[pi][s] = mean, vr
 		}
 	}
-	return &g
-}
-
-// term returns the mean and variance, given segment s, of the log-odds
-// contribution of b against c of an answer to the item.
-func (it *item) term(b, c, s int) (mean, vr float64) {
-	l1 := it.logA[b] - it.logA[c]
-	l0 := it.logN[b] - it.logN[c]
-	p := it.p[s]
-	return p*l1 + (1-p)*l0, p * (1 - p) * (l1 - l0) * (l1 - l0)
+	return g
 }
 
 // beaten returns the normal-approximation chance that a final log odds
@@ -428,21 +474,97 @@ func beaten(mean, vr float64, c, b int) float64 {
 }
 
 // pChange estimates the chance that answering every remaining statement
-// with figures would change the current assignment: for each segment s,
-// the chance that another segment overtakes the current best (the two
-// chances added, a union bound), averaged over the posterior.
-func (m *Model) pChange(g *agg, post Posterior) float64 {
-	bs, _ := post.Best()
-	b := int(bs) - 1
+// with figures would change the current assignment b: for each segment s,
+// the chance that another segment overtakes b (the two chances added, a
+// union bound), averaged over the posterior.
+func (g *agg) pChange(post Posterior, b int) float64 {
 	var total float64
 	for s := range 3 {
 		var pc float64
 		for c := range 3 {
 			if c != b {
-				pc += beaten(g.mean[b][c][s], g.vr[b][c][s], c, b)
+				pi, sg := pairOf(b, c)
+				pc += beaten(sg*g.mean[pi][s], g.vr[pi][s], c, b)
 			}
 		}
 		total += post[s] * min(pc, 1)
 	}
 	return min(total, 1)
+}
+
+// remaining forecasts how many statements will still be asked, for a
+// progress indicator. It assumes the remaining statements are asked in
+// the order of their current score and, for each segment s that might be
+// true, treats the final log odds of b against each challenger as the
+// normal of aggregate, of which the first k answers reveal their share of
+// the variance. The conversation is taken to go on after k more answers
+// while, against some challenger, the expected final log odds is still
+// within z·(remaining standard deviation) of zero, z being the margin at
+// which P(change) reaches StopBound. The forecast is the sum over k of
+// that chance, within MinQuestions and MaxQuestions.
+func (m *Model) remaining(st *state, g *agg, post Posterior, b int, score *[maxStatements]float64, left int) int {
+	lo := max(m.min-st.count, 1)
+	hi := min(m.max-st.count, left)
+	if lo >= hi {
+		return hi
+	}
+	var order [maxStatements]int
+	n := 0
+	for i := range items {
+		if items[i].ev && st.asked&(1<<i) == 0 {
+			order[n] = i
+			n++
+		}
+	}
+	slices.SortStableFunc(order[:n], func(x, y int) int { return cmp.Compare(score[y], score[x]) })
+	var used [3][3]float64 // [challenger][s]: variance revealed so far
+	exp := 1.0             // k = 0: the statement asked now
+	for k := 1; k < hi; k++ {
+		it := &items[order[k-1]]
+		w := g.wFinal[it.dim]
+		var going float64
+		for s := range 3 {
+			if post[s] < 1e-4 {
+				continue
+			}
+			stop := 1.0
+			for c := range 3 {
+				if c == b {
+					continue
+				}
+				pi, sg := pairOf(b, c)
+				used[c][s] += w * w * it.pv[s] * it.d2[pi]
+				u := used[c][s]
+				r := math.Sqrt(max(g.vr[pi][s]-u, 0))
+				mu := sg * g.mean[pi][s]
+				stop *= 1 - open(mu, m.zRem*r, u)
+			}
+			going += post[s] * (1 - stop)
+		}
+		if k < lo {
+			going = 1
+		} else if going < 1e-3 {
+			break // the rest adds at most a few hundredths of a statement
+		}
+		exp += going
+	}
+	return min(max(int(math.Round(exp)), lo), hi)
+}
+
+// open returns the chance that |mu + X| < h for X normal with mean 0 and
+// variance u: the deciding log odds is still within the stopping margin h.
+func open(mu, h, u float64) float64 {
+	mu = math.Abs(mu)
+	if u <= 1e-12 {
+		if mu < h {
+			return 1
+		}
+		return 0
+	}
+	su := math.Sqrt(2 * u)
+	a := (mu - h) / su
+	if a > 4 { // both tails below 1e-8
+		return 0
+	}
+	return 0.5 * (math.Erfc(a) - math.Erfc((mu+h)/su))
 }

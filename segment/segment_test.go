@@ -268,6 +268,17 @@ func TestSimulateDeterministic(t *testing.T) {
 	}
 }
 
+func TestRemainingForecast(t *testing.T) {
+	// The progress forecast should be about unbiased and off by no more
+	// than a few statements on average (docs/segment.md: 3.7, +0.1).
+	for _, corr := range []float64{0, 0.5} {
+		rep := Simulate(SimOptions{N: 1000, Seed: 11, Correlation: corr})
+		if rep.RemainingMAE <= 0 || rep.RemainingMAE > 4.5 || math.Abs(rep.RemainingBias) > 1 {
+			t.Errorf("correlation %v: Remaining error %.2f, bias %+.2f", corr, rep.RemainingMAE, rep.RemainingBias)
+		}
+	}
+}
+
 func BenchmarkNext(b *testing.B) {
 	m := New(Options{})
 	answers := []Answer{{"doen_weet_niet_waar", 4}, {"vertrouwen_goed", 2}, {"denk_begrijp", 5}, {"slow_aandacht", 1}}

@@ -40,6 +40,12 @@ type SimReport struct {
 	// MeanPChange is the adaptive policy's mean stated PChange when it
 	// stopped; compare with 1 - Agreement of the adaptive row.
 	MeanPChange float64 `json:"mean_pchange_at_stop"`
+	// RemainingMAE and RemainingBias compare the adaptive policy's
+	// Decision.Remaining, at every statement it asked, with the number of
+	// statements it then really asked (that one included): mean absolute
+	// error and mean signed error (positive = too many promised).
+	RemainingMAE  float64 `json:"remaining_mae"`
+	RemainingBias float64 `json:"remaining_bias"`
 }
 
 // Simulate draws synthetic respondents from the study's table and compares
@@ -79,6 +85,9 @@ func Simulate(o SimOptions) SimReport {
 		asked          [policies][]int
 		cal, calAll    [policies]calibration
 		pcSum          float64
+		remAbs, remSum float64
+		remN           int
+		promised       []int
 	)
 	values := make([]int, len(items))
 	var shared [maxDims]float64
@@ -110,16 +119,24 @@ func Simulate(o SimOptions) SimReport {
 		res[all].seg, res[all].conf = m.Posterior(answers).Best()
 
 		answers = answers[:0]
+		promised = promised[:0]
 		var dec Decision
 		for {
 			dec = m.Next(answers)
 			if dec.Done {
 				break
 			}
+			promised = append(promised, dec.Remaining)
 			i := index[dec.Next]
 			answers = append(answers, Answer{ID: dec.Next, Value: values[i]})
 		}
 		k := len(answers)
+		for j, r := range promised {
+			e := float64(r - (k - j))
+			remAbs += math.Abs(e)
+			remSum += e
+			remN++
+		}
 		pcSum += dec.PChange
 		res[adaptive].seg, res[adaptive].conf = dec.Posterior.Best()
 
@@ -152,6 +169,9 @@ func Simulate(o SimOptions) SimReport {
 		}
 	}
 	rep := SimReport{N: o.N, Seed: o.Seed, Correlation: corr, MeanPChange: pcSum / float64(o.N)}
+	if remN > 0 {
+		rep.RemainingMAE, rep.RemainingBias = remAbs/float64(remN), remSum/float64(remN)
+	}
 	for p := range policies {
 		slices.Sort(asked[p])
 		var sum int
