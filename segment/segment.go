@@ -52,18 +52,37 @@ func (k Kind) String() string {
 	return "agreement"
 }
 
+// MarshalText writes the kind as its String.
+func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// UnmarshalText reads "agreement" or "importance"; anything else is an error.
+func (k *Kind) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "agreement":
+		*k = Agreement
+	case "importance":
+		*k = Importance
+	default:
+		return fmt.Errorf("kind %q: want agreement or importance", b)
+	}
+	return nil
+}
+
 // Statement is one statement of the study with its published figures and
 // the chatbot's way of asking it.
+//
+// Its JSON form is the embedded data file's and what "proactief
+// statements" prints.
 type Statement struct {
-	ID        string    // stable short id, e.g. "vertrouwen_belooft"
-	Dimension string    // the study's dimension, e.g. "Vertrouwen"
-	Text      string    // verbatim from the study
-	Kind      Kind      // agreement or importance statement
-	AgreePct  []float64 // top-2-box percentage per segment (index 0 = segment 1), or nil when the study has no figures
-	AskNL     string    // conversational Dutch question (B1, je-form)
-	AskEN     string    // conversational English question
-	WhyNL     string    // why we ask this, in Dutch
-	WhyEN     string    // why we ask this, in English
+	ID        string    `json:"id"`        // stable short id, e.g. "vertrouwen_belooft"
+	Dimension string    `json:"dimension"` // the study's dimension, e.g. "Vertrouwen"
+	Text      string    `json:"text"`      // verbatim from the study
+	Kind      Kind      `json:"kind"`      // agreement or importance statement
+	AgreePct  []float64 `json:"agree_pct"` // top-2-box percentage per segment (index 0 = segment 1), or nil when the study has no figures
+	AskNL     string    `json:"ask_nl"`    // conversational Dutch question (B1, je-form)
+	AskEN     string    `json:"ask_en"`    // conversational English question
+	WhyNL     string    `json:"why_nl"`    // why we ask this, in Dutch
+	WhyEN     string    `json:"why_en"`    // why we ask this, in English
 }
 
 // HasEvidence reports whether the study published figures for the
@@ -72,19 +91,6 @@ func (s Statement) HasEvidence() bool { return len(s.AgreePct) == 3 }
 
 //go:embed statements.json
 var statementsJSON []byte
-
-// record is the shape of one entry in statements.json.
-type record struct {
-	ID        string    `json:"id"`
-	Dimension string    `json:"dimension"`
-	Text      string    `json:"text"`
-	Kind      string    `json:"kind"`
-	AgreePct  []float64 `json:"agree_pct"`
-	AskNL     string    `json:"ask_nl"`
-	AskEN     string    `json:"ask_en"`
-	WhyNL     string    `json:"why_nl"`
-	WhyEN     string    `json:"why_en"`
-}
 
 // table is the parsed embedded data, in study order. It is never handed out
 // directly: Statements and Find return copies.
@@ -111,29 +117,19 @@ func mustLoad(data []byte) []Statement {
 
 // load parses and checks statement data.
 func load(data []byte) ([]Statement, error) {
-	var recs []record
-	if err := json.Unmarshal(data, &recs); err != nil {
+	var out []Statement
+	if err := json.Unmarshal(data, &out); err != nil {
 		return nil, err
 	}
-	if len(recs) > maxStatements {
-		return nil, fmt.Errorf("%d statements, at most %d supported", len(recs), maxStatements)
+	if len(out) > maxStatements {
+		return nil, fmt.Errorf("%d statements, at most %d supported", len(out), maxStatements)
 	}
-	seen := make(map[string]bool, len(recs))
-	out := make([]Statement, 0, len(recs))
-	for i, r := range recs {
+	seen := make(map[string]bool, len(out))
+	for i, r := range out {
 		if r.ID == "" || seen[r.ID] {
 			return nil, fmt.Errorf("statement %d: empty or duplicate id %q", i, r.ID)
 		}
 		seen[r.ID] = true
-		var k Kind
-		switch r.Kind {
-		case "agreement":
-			k = Agreement
-		case "importance":
-			k = Importance
-		default:
-			return nil, fmt.Errorf("statement %s: kind %q", r.ID, r.Kind)
-		}
 		if r.AgreePct != nil {
 			if len(r.AgreePct) != 3 {
 				return nil, fmt.Errorf("statement %s: %d percentages, want 3", r.ID, len(r.AgreePct))
@@ -147,10 +143,6 @@ func load(data []byte) ([]Statement, error) {
 		if r.Text == "" || r.Dimension == "" || r.AskNL == "" || r.AskEN == "" || r.WhyNL == "" || r.WhyEN == "" {
 			return nil, fmt.Errorf("statement %s: empty text, dimension, ask or why field", r.ID)
 		}
-		out = append(out, Statement{
-			ID: r.ID, Dimension: r.Dimension, Text: r.Text, Kind: k, AgreePct: r.AgreePct,
-			AskNL: r.AskNL, AskEN: r.AskEN, WhyNL: r.WhyNL, WhyEN: r.WhyEN,
-		})
 	}
 	return out, nil
 }

@@ -20,35 +20,15 @@ func init() {
 	register(command{name: "simulate", summary: "measure the segment model on synthetic respondents", run: runSimulate})
 }
 
-// statementJSON is one statement as printed by "proactief statements".
-type statementJSON struct {
-	ID        string    `json:"id"`
-	Dimension string    `json:"dimension"`
-	Text      string    `json:"text"`
-	Kind      string    `json:"kind"`
-	AgreePct  []float64 `json:"agree_pct"`
-	AskNL     string    `json:"ask_nl"`
-	AskEN     string    `json:"ask_en"`
-	WhyNL     string    `json:"why_nl"`
-	WhyEN     string    `json:"why_en"`
-}
-
 func runStatements(_ context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "statements", "statements")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	var out []statementJSON
-	for _, s := range segment.Statements() {
-		out = append(out, statementJSON{
-			ID: s.ID, Dimension: s.Dimension, Text: s.Text, Kind: s.Kind.String(), AgreePct: s.AgreePct,
-			AskNL: s.AskNL, AskEN: s.AskEN, WhyNL: s.WhyNL, WhyEN: s.WhyEN,
-		})
-	}
 	enc := json.NewEncoder(env.Stdout)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return enc.Encode(segment.Statements())
 }
 
 // classifyIn is one input line of "proactief classify".
