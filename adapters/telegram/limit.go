@@ -73,14 +73,7 @@ func (l *limiter) wait(ctx context.Context, chat int64, perChat bool) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return sleep(ctx, d)
 }
 
 // sweep forgets the buckets of chats that have been quiet long enough to

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/proactief/proactief/bot"
+	"github.com/proactief/proactief/bot/bottest"
 	"github.com/proactief/proactief/dialogue"
 	"github.com/proactief/proactief/store/bolt"
 )
@@ -158,17 +159,44 @@ func benchTempDir(dbPath string) string {
 	return d
 }
 
-// benchService opens the store and wires a service as serve does.
-func benchService(path string, secret []byte) (*bot.Service, *bolt.DB, error) {
+// benchService opens the store at url and wires a service as serve does.
+func benchService(ctx context.Context, env *Env, url string, secret []byte) (*bot.Service, bot.Store, error) {
 	eng, err := dialogue.New(dialogue.Options{})
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err := bolt.Open(path, bolt.Options{})
+	db, _, err := openStoreURL(ctx, env, url)
 	if err != nil {
 		return nil, nil, err
 	}
 	return bot.New(db, eng, secret, bot.Options{}), db, nil
+}
+
+// parallel calls fn(i, w) for every i in [0, n) on c workers (w is the
+// worker's number) and returns the errors joined; it stops early when fn
+// fails or ctx ends.
+func parallel(ctx context.Context, n, c int, fn func(i, w int) error) error {
+	var next atomic.Int64
+	errs := make([]error, c)
+	var wg sync.WaitGroup
+	for w := range c {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				if err := fn(i, w); err != nil {
+					errs[w] = err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(append(errs, ctx.Err())...)
 }
 
 func benchSecret() []byte {
@@ -188,22 +216,12 @@ func benchConversations(ctx context.Context, path string, n, c int) (benchReport
 func benchConversationsIn(ctx context.Context, env *Env, storeURL, path string, n, c int) (benchReport, error) {
 	secret := benchSecret()
 	run := string(secret[:8]) // user ids differ per run, so an existing --db is not resumed
-	var svc *bot.Service
-	var db bot.Store
 	if storeURL == "" {
-		var err error
-		if svc, db, err = benchService(path, secret); err != nil {
-			return benchReport{}, err
-		}
-	} else {
-		eng, err := dialogue.New(dialogue.Options{})
-		if err != nil {
-			return benchReport{}, err
-		}
-		if db, _, err = openStoreURL(ctx, env, storeURL); err != nil {
-			return benchReport{}, err
-		}
-		svc = bot.New(db, eng, secret, bot.Options{})
+		storeURL = "bolt:" + path
+	}
+	svc, db, err := benchService(ctx, env, storeURL, secret)
+	if err != nil {
+		return benchReport{}, err
 	}
 	defer db.Close()
 	storeName := "etcd"
@@ -215,33 +233,13 @@ func benchConversationsIn(ctx context.Context, env *Env, storeURL, path string, 
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
 
-	var next atomic.Int64
 	lat := make([][]time.Duration, c)
-	errs := make([]error, c)
-	var wg sync.WaitGroup
 	start := time.Now()
-	for w := range c {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n || ctx.Err() != nil {
-					return
-				}
-				if err := simulateCitizen(ctx, svc, fmt.Sprintf("bench-%s-%d", run, i), i, &lat[w]); err != nil {
-					errs[w] = err
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	err = parallel(ctx, n, c, func(i, w int) error {
+		return simulateCitizen(ctx, svc, fmt.Sprintf("bench-%s-%d", run, i), i, &lat[w])
+	})
 	elapsed := time.Since(start)
-	if err := errors.Join(errs...); err != nil {
-		return benchReport{}, err
-	}
-	if err := ctx.Err(); err != nil {
+	if err != nil {
 		return benchReport{}, err
 	}
 
@@ -268,7 +266,7 @@ func benchConversationsIn(ctx context.Context, env *Env, storeURL, path string, 
 		rep.IdleBytesPerConv = 0
 	}
 	var total, count int
-	err := db.Sessions(ctx, func(s *bot.Session) error {
+	err = db.Sessions(ctx, func(s *bot.Session) error {
 		b, err := json.Marshal(s)
 		total += len(b)
 		count++
@@ -290,31 +288,33 @@ func benchConversationsIn(ctx context.Context, env *Env, storeURL, path string, 
 	return rep, nil
 }
 
+// timed is a handler that records how long each message takes.
+type timed struct {
+	h   bot.Handler
+	lat *[]time.Duration
+}
+
+func (t timed) Handle(ctx context.Context, in bot.Inbound) (bot.Result, error) {
+	t0 := time.Now()
+	res, err := t.h.Handle(ctx, in)
+	*t.lat = append(*t.lat, time.Since(t0))
+	if err == nil && len(res.Replies) == 0 {
+		err = errors.New("no reply")
+	}
+	return res, err
+}
+
 // simulateCitizen runs one conversation: /start, consent yes and yes, the
 // statements with buttons until the offer, and an offer.
 func simulateCitizen(ctx context.Context, svc *bot.Service, user string, i int, lat *[]time.Duration) error {
-	seq := 0
-	send := func(in bot.Inbound) (bot.Result, error) {
-		seq++
-		in.Channel, in.UserID, in.MessageID, in.Lang = bot.Terminal, user, strconv.Itoa(seq), "nl"
-		t0 := time.Now()
-		res, err := svc.Handle(ctx, in)
-		*lat = append(*lat, time.Since(t0))
-		if err != nil {
-			return res, fmt.Errorf("bench %s message %d: %w", user, seq, err)
-		}
-		if len(res.Replies) == 0 {
-			return res, fmt.Errorf("bench %s message %d: no reply", user, seq)
-		}
-		return res, nil
-	}
-	res, err := send(bot.Inbound{Text: "/start"})
+	c := &bottest.Citizen{H: timed{svc, lat}, User: user}
+	res, err := c.Say(ctx, "/start")
 	if err != nil {
-		return err
+		return fmt.Errorf("bench %s: %w", user, err)
 	}
 	for _, want := range []string{dialogue.PhaseConsentResearch, dialogue.PhaseProfiling} {
-		if res, err = send(bot.Inbound{Choice: "yes", Prompt: lastPrompt(res)}); err != nil {
-			return err
+		if res, err = c.Say(ctx, "#yes"); err != nil {
+			return fmt.Errorf("bench %s: %w", user, err)
 		}
 		if res.Phase != want {
 			return fmt.Errorf("bench %s: phase %s after consent, want %s", user, res.Phase, want)
@@ -326,13 +326,13 @@ func simulateCitizen(ctx context.Context, svc *bot.Service, user string, i int, 
 		}
 		// Answers vary per citizen, so that every segment and length occurs.
 		v := 1 + (i*7+step*(1+i%3))%5
-		if res, err = send(bot.Inbound{Choice: strconv.Itoa(v), Prompt: lastPrompt(res)}); err != nil {
-			return err
+		if res, err = c.Say(ctx, "#"+strconv.Itoa(v)); err != nil {
+			return fmt.Errorf("bench %s: %w", user, err)
 		}
 	}
 	offers := []string{"offer_link", "offer_person", "offer_self", "offer_later"}
-	if res, err = send(bot.Inbound{Choice: offers[i%len(offers)], Prompt: lastPrompt(res)}); err != nil {
-		return err
+	if res, err = c.Say(ctx, "#"+offers[i%len(offers)]); err != nil {
+		return fmt.Errorf("bench %s: %w", user, err)
 	}
 	if res.Phase != dialogue.PhaseClosing || !res.Stored {
 		return fmt.Errorf("bench %s: phase %s stored %v at the end, want %s stored", user, res.Phase, res.Stored, dialogue.PhaseClosing)
@@ -340,22 +340,12 @@ func simulateCitizen(ctx context.Context, svc *bot.Service, user string, i int, 
 	return nil
 }
 
-// lastPrompt is the prompt of the last question in replies.
-func lastPrompt(res bot.Result) string {
-	for i := len(res.Replies) - 1; i >= 0; i-- {
-		if p := res.Replies[i].Prompt; p != "" {
-			return p
-		}
-	}
-	return ""
-}
-
 // benchOpenCheck stores n sessions like the bench's (a template session
 // under n pseudonyms), closes the store, and times Open and the first
 // message of one of them.
 func benchOpenCheck(ctx context.Context, path string, n, c int) (int, time.Duration, time.Duration, error) {
 	secret := benchSecret()
-	svc, db, err := benchService(path, secret)
+	svc, db, err := benchService(ctx, nil, "bolt:"+path, secret)
 	if err != nil {
 		return 0, 0, 0, err
 	}
@@ -370,39 +360,21 @@ func benchOpenCheck(ctx context.Context, path string, n, c int) (int, time.Durat
 		db.Close()
 		return 0, 0, 0, err
 	}
-	var next atomic.Int64
-	errs := make([]error, c)
-	var wg sync.WaitGroup
-	for w := range c {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n || ctx.Err() != nil {
-					return
-				}
-				key := svc.Pseudonyms().Key(bot.Terminal, "open-"+strconv.Itoa(i))
-				err := db.Update(ctx, key, func(s *bot.Session) error {
-					v := s.Version
-					*s = *tmpl
-					s.Key, s.Version = key, v
-					return nil
-				})
-				if err != nil {
-					errs[w] = err
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(append(errs, ctx.Err(), db.Close())...); err != nil {
+	err = parallel(ctx, n, c, func(i, _ int) error {
+		key := svc.Pseudonyms().Key(bot.Terminal, "open-"+strconv.Itoa(i))
+		return db.Update(ctx, key, func(s *bot.Session) error {
+			v := s.Version
+			*s = *tmpl
+			s.Key, s.Version = key, v
+			return nil
+		})
+	})
+	if err := errors.Join(err, db.Close()); err != nil {
 		return 0, 0, 0, err
 	}
 
 	t0 := time.Now()
-	svc, db, err = benchService(path, secret)
+	svc, db, err = benchService(ctx, nil, "bolt:"+path, secret)
 	if err != nil {
 		return 0, 0, 0, err
 	}
@@ -417,7 +389,7 @@ func benchOpenCheck(ctx context.Context, path string, n, c int) (int, time.Durat
 	if !res.Stored || res.Phase != tmpl.Conv.Phase {
 		return 0, 0, 0, fmt.Errorf("open check: stored conversation not resumed (phase %s, want %s)", res.Phase, tmpl.Conv.Phase)
 	}
-	sessions, _, err := db.Count()
+	sessions, _, err := db.(*bolt.DB).Count()
 	if err != nil {
 		return 0, 0, 0, err
 	}
