@@ -14,6 +14,10 @@
 //     the writes that arrive wait for it and then commit together in the
 //     next one, so many conversations share one fsync and a write never
 //     waits for a timer. A write returns only after its group is durable.
+//   - Sessions are stored in a binary form (codec.go, schema 2). A file of
+//     schema 1 (JSON sessions) is read as before and marked schema 2 when
+//     opened for writing; from then on a proactief from before schema 2
+//     refuses it (ErrSchema) instead of misreading it.
 package bolt
 
 import (
@@ -36,8 +40,11 @@ import (
 	"github.com/proactief/proactief/bot"
 )
 
-// SchemaVersion is the layout of the file this package writes.
-const SchemaVersion = 1
+// SchemaVersion is the layout of the file this package writes: 2 stores
+// sessions in the binary form of codec.go (1 stored them as JSON; Open of a
+// writable schema 1 file marks it 2, since its sessions are then rewritten
+// in the binary form).
+const SchemaVersion = 2
 
 // Errors of this package.
 var (
@@ -257,12 +264,18 @@ func (d *DB) check(db *bbolt.DB) (err error) {
 		if err != nil {
 			return fmt.Errorf("%w (%v)", ErrCorrupt, err)
 		}
-		if v := m.Get(keySchema); v != nil {
+		v := m.Get(keySchema)
+		if v != nil {
 			if err := checkSchema(v); err != nil {
 				return err
 			}
-		} else if err := m.Put(keySchema, []byte(strconv.Itoa(SchemaVersion))); err != nil {
-			return storeErr(err)
+		}
+		// A new file, or an older schema this package still reads and now
+		// writes in its own layout.
+		if string(v) != strconv.Itoa(SchemaVersion) {
+			if err := m.Put(keySchema, []byte(strconv.Itoa(SchemaVersion))); err != nil {
+				return storeErr(err)
+			}
 		}
 		for _, b := range [][]byte{bucketSessions, bucketResearch, bucketTallies} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
@@ -328,9 +341,16 @@ func (d *DB) Get(ctx context.Context, key string) (*bot.Session, error) {
 	return s, nil
 }
 
-// decodeSession reads a stored session; bytes that do not decode are an
-// error, never a panic.
+// decodeSession reads a stored session, binary (see EncodeSession) or JSON
+// (schema 1); bytes that do not decode are an error, never a panic.
 func decodeSession(v []byte) (*bot.Session, error) {
+	if len(v) > 0 && v[0] == sessionTag {
+		s, err := decodeBinary(v)
+		if err != nil {
+			return nil, fmt.Errorf("decode session: %w", err)
+		}
+		return s, nil
+	}
 	var s bot.Session
 	if err := json.Unmarshal(v, &s); err != nil {
 		return nil, fmt.Errorf("decode session: %w", err)
@@ -467,11 +487,7 @@ func prepareWrite(key string, old []byte, fn func(*bot.Session) error) (*write, 
 	}
 	if s.Persistent() {
 		s.Version++
-		v, err := json.Marshal(s)
-		if err != nil {
-			return nil, err
-		}
-		w.value = v
+		w.value = EncodeSession(s)
 	}
 	return w, nil
 }
