@@ -459,9 +459,9 @@ func (t *turn) askConsentResearch() {
 func (t *turn) reask() {
 	switch t.st.Phase {
 	case PhaseWelcome:
-		if len(t.out.Replies) == 0 {
-			t.welcome()
-		}
+		// Nothing asked yet (a new conversation, or one this process does
+		// not know, such as one without consent after a restart): start it.
+		t.welcome()
 	case PhaseConsentKeep:
 		t.askConsentKeep()
 	case PhaseConsentResearch:

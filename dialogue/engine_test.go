@@ -306,3 +306,22 @@ func TestExampleAnswersStayInRange(t *testing.T) {
 		}
 	}
 }
+
+// TestButtonOnUnknownConversation: after a restart a conversation without
+// consent is gone, and a tap on one of its buttons must still get a
+// question, not "this is the question now:" followed by nothing.
+func TestButtonOnUnknownConversation(t *testing.T) {
+	e := newEngine(t)
+	for _, in := range []Input{
+		{Choice: "4", Prompt: "q:vertrouwen_belooft"},
+		{Choice: "yes", Prompt: "consent_research"},
+		{Text: "korter"},
+		{NonText: true},
+	} {
+		out := e.Step(State{}, in)
+		last := out.Replies[len(out.Replies)-1]
+		if out.State.Phase != PhaseConsentKeep || last.Prompt != "consent_keep" || len(last.Choices) == 0 {
+			t.Fatalf("input %+v: state=%v last reply=%+v, want the consent question", in, out.State.Phase, last)
+		}
+	}
+}
