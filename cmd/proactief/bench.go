@@ -265,11 +265,16 @@ func benchConversationsIn(ctx context.Context, env *Env, storeURL, path string, 
 	if rep.IdleBytesPerConv < 0 {
 		rep.IdleBytesPerConv = 0
 	}
+	// Session size as the store keeps it: bbolt's binary form, or JSON.
 	var total, count int
 	err = db.Sessions(ctx, func(s *bot.Session) error {
+		count++
+		if _, ok := db.(*bolt.DB); ok {
+			total += len(bolt.EncodeSession(s))
+			return nil
+		}
 		b, err := json.Marshal(s)
 		total += len(b)
-		count++
 		return err
 	})
 	if err != nil {
