@@ -141,7 +141,6 @@ type turn struct {
 	st  State
 	in  Input
 	out Outcome
-	m   *fsm.FSM
 	dec segment.Decision
 }
 
@@ -172,9 +171,6 @@ func (t *turn) start() {
 	}
 	st.Turns++
 	st.Updated = t.in.Time
-	// The machine is rebuilt from the stored phase for every step; it holds
-	// no callbacks of its own, so SetState cannot skip one.
-	t.m = fsm.NewFSM(st.Phase, t.e.events, fsm.Callbacks{})
 }
 
 func (t *turn) finish() {
@@ -192,13 +188,16 @@ func (t *turn) finish() {
 // failure; any other error is a bug in the event table and is reported as a
 // reply-free no-op so the conversation never breaks.
 func (t *turn) fire(event string) {
-	err := t.m.Event(context.Background(), event)
+	// The machine is built from the current phase for each transition (most
+	// messages make none); it has no callbacks, so nothing can be skipped.
+	m := fsm.NewFSM(t.st.Phase, t.e.events, fsm.Callbacks{})
+	err := m.Event(context.Background(), event)
 	var nt fsm.NoTransitionError
 	if err != nil && !errors.As(err, &nt) {
 		// Unreachable with the event table above; keep the state as it is.
 		return
 	}
-	t.st.Phase = t.m.Current()
+	t.st.Phase = m.Current()
 }
 
 // say adds a reply with message key in the current tone.
@@ -748,7 +747,6 @@ func (t *turn) stop() {
 	}
 	if t.st.Phase == PhaseConfirmErase {
 		t.st.Phase = t.st.Prev
-		t.m.SetState(t.st.Phase)
 	}
 	t.st.Prompt = ""
 	t.st.Pending = ""
@@ -767,7 +765,6 @@ func (t *turn) restart() {
 	t.say("restart")
 	if t.st.Consent.Keep == nil || t.st.Consent.Research == nil {
 		t.st.Phase = PhaseConsentKeep
-		t.m.SetState(PhaseConsentKeep)
 		t.fire("restart_consent")
 		if t.st.Consent.Keep == nil {
 			t.askConsentKeep()
@@ -907,7 +904,7 @@ func (t *turn) confirmErase(text string) {
 		lang, channel, test := t.st.Lang, t.st.Channel, t.st.Test
 		t.out.Erase = true
 		t.fire("erased")
-		t.st = State{Phase: t.m.Current(), Lang: lang, Channel: channel, Test: test, Started: t.in.Time, Updated: t.in.Time}
+		t.st = State{Phase: t.st.Phase, Lang: lang, Channel: channel, Test: test, Started: t.in.Time, Updated: t.in.Time}
 		t.say("erased")
 	case no:
 		prev := t.st.Prev
@@ -915,7 +912,6 @@ func (t *turn) confirmErase(text string) {
 			prev = PhaseWelcome
 		}
 		t.st.Phase, t.st.Prev = prev, ""
-		t.m.SetState(prev)
 		t.say("erase_cancelled")
 		t.reask()
 	default:

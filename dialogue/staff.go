@@ -64,7 +64,6 @@ func (t *turn) staff(text string) {
 	case "!reset":
 		lang, channel, trace := t.st.Lang, t.st.Channel, t.st.Trace
 		t.st = State{Phase: PhaseWelcome, Lang: lang, Channel: channel, Test: true, Trace: trace, Started: t.in.Time, Updated: t.in.Time}
-		t.m.SetState(PhaseWelcome)
 		t.staffSay("conversation reset.")
 		t.welcome()
 	case "!statements":
