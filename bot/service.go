@@ -46,6 +46,9 @@ type Result struct {
 	Phase string
 	// Stored reports whether the session is kept in the store (consent).
 	Stored bool
+	// Assigned is the segment (1..3) when this step ended the statements,
+	// 0 otherwise: for figures, never shown to the person.
+	Assigned int
 
 	showData bool
 	tally    map[string]int
@@ -235,7 +238,11 @@ func (s *Service) apply(sess *Session, in Inbound, research string) Result {
 	}
 	sess.markSeen(in.MessageID, replies)
 	trimSeen(sess)
-	return Result{Replies: replies, Trace: out.Trace, showData: out.ShowData, tally: tallies(before, out.State, in.Time)}
+	res := Result{Replies: replies, Trace: out.Trace, showData: out.ShowData, tally: tallies(before, out.State, in.Time)}
+	if !before.Done && out.State.Done {
+		res.Assigned = int(SegmentOf(out.State))
+	}
+	return res
 }
 
 // seenWithReplies is how many of the most recent handled messages keep

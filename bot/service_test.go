@@ -286,3 +286,37 @@ func TestDuplicateMessageAppliedOnce(t *testing.T) {
 		t.Fatalf("answered=%d, want 1: the answer was applied twice", sess.Conv.Answered())
 	}
 }
+
+func TestAssignedOnlyWhenStatementsEnd(t *testing.T) {
+	h := newHarness(t)
+	c := h.citizen("user-assigned")
+	ctx := context.Background()
+	assigned := 0
+	for _, m := range []string{"/start", "#yes", "#no"} {
+		if res, _ := c.Say(ctx, m); res.Assigned != 0 {
+			t.Fatalf("assigned %d before any statement", res.Assigned)
+		}
+	}
+	for i := 0; i < 40; i++ {
+		id, ok := c.Pending()
+		if !ok {
+			break
+		}
+		res, err := c.Say(ctx, "#"+bottest.Typical(3, id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Assigned != 0 {
+			if assigned != 0 {
+				t.Fatalf("assigned twice")
+			}
+			assigned = res.Assigned
+		}
+	}
+	if assigned != 3 {
+		t.Fatalf("assigned=%d, want 3", assigned)
+	}
+	if res, _ := c.Say(ctx, "#offer_later"); res.Assigned != 0 {
+		t.Fatalf("assigned again after the offer")
+	}
+}

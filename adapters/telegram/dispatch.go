@@ -282,6 +282,9 @@ func (a *Adapter) handle(ctx context.Context, id, chat int64, in bot.Inbound) (r
 			a.m.handled.WithLabelValues("duplicate").Inc()
 		} else {
 			a.m.handled.WithLabelValues("ok").Inc()
+			if res.Assigned > 0 {
+				a.m.segments.WithLabelValues(strconv.Itoa(res.Assigned)).Inc()
+			}
 			if dialogue.KnownPhase(res.Phase) {
 				a.m.phases.WithLabelValues(res.Phase).Inc()
 			}

@@ -28,13 +28,19 @@ var (
 )
 
 func TestConversationButtons(t *testing.T) {
-	e := start(t, fakeNoLimits, adapterNoLimits)
+	reg := prometheus.NewRegistry()
+	ao := adapterNoLimits
+	ao.Registerer = reg
+	e := start(t, fakeNoLimits, ao)
 	u := fakeapi.User{ID: 1001, FirstName: "Anna", LanguageCode: "nl"}
 	steps, err := e.converse(u, "campagne_2026")
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.checkExactlyOnce(u)
+	if got := counterValue(t, reg, "proactief_telegram_segments_assigned_total"); got != 1 {
+		t.Fatalf("segments assigned = %v, want 1", got)
+	}
 	ins := e.rec.inbounds(u.ID)
 	if len(ins) != steps {
 		t.Fatalf("handler called %d times, want %d", len(ins), steps)
