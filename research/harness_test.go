@@ -42,7 +42,7 @@ func newHarness(t *testing.T) *harness {
 
 func (h *harness) open() {
 	h.t.Helper()
-	db, err := bolt.Open(h.path, bolt.Options{MaxBatchDelay: time.Millisecond})
+	db, err := bolt.Open(h.path, bolt.Options{})
 	if err != nil {
 		h.t.Fatalf("bolt.Open: %v", err)
 	}

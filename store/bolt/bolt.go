@@ -69,9 +69,6 @@ type Options struct {
 	Timeout time.Duration
 	// ReadOnly opens the file for reading only; writes return bot.ErrReadOnly.
 	ReadOnly bool
-	// MaxBatchDelay is kept for compatibility and no longer used: writes
-	// share commits without waiting for a timer (see Caveats).
-	MaxBatchDelay time.Duration
 	// KeepFreedPages skips the compaction after erasure (faster, but erased
 	// bytes may stay in free pages of the file until they are reused).
 	KeepFreedPages bool
@@ -194,9 +191,6 @@ func Open(path string, opts Options) (*DB, error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = time.Second
 	}
-	if opts.MaxBatchDelay <= 0 {
-		opts.MaxBatchDelay = 2 * time.Millisecond
-	}
 	if !opts.ReadOnly {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("open %s: %w", path, err)
@@ -234,7 +228,6 @@ func (d *DB) open() (err error) {
 		}
 		return fmt.Errorf("open %s: %w (%v)", d.path, ErrCorrupt, err)
 	}
-	db.MaxBatchDelay = d.opts.MaxBatchDelay
 	if err := d.check(db); err != nil {
 		db.Close()
 		return fmt.Errorf("open %s: %w", d.path, err)
