@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -56,4 +57,20 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// serveCmd returns `proactief serve` with the environment every
+// end-to-end test needs (HOME in dir, no ops or review listener, JSON logs
+// to logs) plus extra variables; args follow "serve".
+func serveCmd(t *testing.T, dir string, logs io.Writer, args []string, extra ...string) *exec.Cmd {
+	cmd := exec.Command(proactiefBinary(t), append([]string{"serve"}, args...)...)
+	cmd.Env = append(os.Environ(),
+		"HOME="+dir,
+		"PROACTIEF_OPS_ADDR=off",
+		"PROACTIEF_REVIEW_ADDR=off",
+		"PROACTIEF_LOG_FORMAT=json",
+	)
+	cmd.Env = append(cmd.Env, extra...)
+	cmd.Stderr = logs
+	return cmd
 }

@@ -37,7 +37,6 @@ func TestKillUnderLoad(t *testing.T) {
 	if _, ok := commands["serve"]; !ok {
 		t.Skip("serve is not registered")
 	}
-	bin := proactiefBinary(t)
 	fake := fakeapi.New(fakeapi.Options{GlobalRate: -1, ChatRate: -1})
 	defer fake.Close()
 	dir := t.TempDir()
@@ -48,16 +47,7 @@ func TestKillUnderLoad(t *testing.T) {
 		proc *exec.Cmd
 	)
 	start := func() {
-		cmd := exec.Command(bin, "serve", "--db", db)
-		cmd.Env = append(os.Environ(),
-			"HOME="+dir,
-			"TELEGRAM_BOT_TOKEN="+fake.Token,
-			"TELEGRAM_API_URL="+fake.URL,
-			"PROACTIEF_OPS_ADDR=off",
-			"PROACTIEF_REVIEW_ADDR=off",
-			"PROACTIEF_LOG_FORMAT=json",
-		)
-		cmd.Stderr = &logs
+		cmd := serveCmd(t, dir, &logs, []string{"--db", db}, "TELEGRAM_BOT_TOKEN="+fake.Token, "TELEGRAM_API_URL="+fake.URL)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}

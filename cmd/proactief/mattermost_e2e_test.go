@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -27,7 +26,6 @@ func TestMattermostServeE2E(t *testing.T) {
 	if _, ok := commands["serve"]; !ok {
 		t.Skip("serve is not registered")
 	}
-	bin := proactiefBinary(t)
 	fake := fakemm.New(t, fakemm.Options{PingInterval: 200 * time.Millisecond})
 	botID, token := fake.AddBot("proactief")
 	staffID, _ := fake.AddUser("medewerker")
@@ -44,17 +42,7 @@ func TestMattermostServeE2E(t *testing.T) {
 	}
 	start := func() *proc {
 		t.Helper()
-		cmd := exec.Command(bin, "serve", "--db", db)
-		cmd.Env = append(os.Environ(),
-			"HOME="+dir,
-			"MATTERMOST_URL="+fake.URL,
-			"MATTERMOST_TOKEN="+token,
-			"MATTERMOST_ALLOW_USERS="+staffID,
-			"PROACTIEF_OPS_ADDR=off",
-			"PROACTIEF_REVIEW_ADDR=off",
-			"PROACTIEF_LOG_FORMAT=json",
-		)
-		cmd.Stderr = &logs
+		cmd := serveCmd(t, dir, &logs, []string{"--db", db}, "MATTERMOST_URL="+fake.URL, "MATTERMOST_TOKEN="+token, "MATTERMOST_ALLOW_USERS="+staffID)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}

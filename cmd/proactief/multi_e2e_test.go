@@ -89,19 +89,13 @@ type proc struct {
 // serve starts `proactief serve` with the environment extra.
 func (m *multi) serve(t *testing.T, name, prefix string, extra ...string) *proc {
 	t.Helper()
-	cmd := exec.Command(m.bin, "serve")
-	cmd.Env = append(os.Environ(),
-		"HOME="+m.dir,
-		"PROACTIEF_DB="+filepath.Join(m.dir, name+".db"),
-		"PROACTIEF_STORE="+m.storeURL+"?prefix="+prefix+"&compact_after_erase=1s",
-		"PROACTIEF_SECRET_FILE="+filepath.Join(m.dir, "secret"),
-		"PROACTIEF_OPS_ADDR=off",
-		"PROACTIEF_REVIEW_ADDR=off",
-		"PROACTIEF_LOG_FORMAT=json",
-	)
-	cmd.Env = append(cmd.Env, extra...)
-	p := &proc{name: name, cmd: cmd, log: newWatchLog(), done: make(chan struct{})}
-	cmd.Stderr = p.log
+	log := newWatchLog()
+	cmd := serveCmd(t, m.dir, log, nil, append([]string{
+		"PROACTIEF_DB=" + filepath.Join(m.dir, name+".db"),
+		"PROACTIEF_STORE=" + m.storeURL + "?prefix=" + prefix + "&compact_after_erase=1s",
+		"PROACTIEF_SECRET_FILE=" + filepath.Join(m.dir, "secret"),
+	}, extra...)...)
+	p := &proc{name: name, cmd: cmd, log: log, done: make(chan struct{})}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

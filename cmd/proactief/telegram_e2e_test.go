@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -26,7 +25,6 @@ func TestTelegramServeE2E(t *testing.T) {
 	if _, ok := commands["serve"]; !ok {
 		t.Skip("serve is not registered")
 	}
-	bin := proactiefBinary(t)
 	fake := fakeapi.New(fakeapi.Options{GlobalRate: -1, ChatRate: -1})
 	defer fake.Close()
 	dir := t.TempDir()
@@ -34,16 +32,7 @@ func TestTelegramServeE2E(t *testing.T) {
 	var logs syncBuffer
 
 	start := func() *exec.Cmd {
-		cmd := exec.Command(bin, "serve", "--db", db)
-		cmd.Env = append(os.Environ(),
-			"HOME="+dir,
-			"TELEGRAM_BOT_TOKEN="+fake.Token,
-			"TELEGRAM_API_URL="+fake.URL,
-			"PROACTIEF_OPS_ADDR=off",
-			"PROACTIEF_REVIEW_ADDR=off",
-			"PROACTIEF_LOG_FORMAT=json",
-		)
-		cmd.Stderr = &logs
+		cmd := serveCmd(t, dir, &logs, []string{"--db", db}, "TELEGRAM_BOT_TOKEN="+fake.Token, "TELEGRAM_API_URL="+fake.URL)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
