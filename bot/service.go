@@ -123,10 +123,7 @@ func (s *Service) Pseudonyms() *Pseudonymizer { return s.pseud }
 // Unavailable is the reply an adapter sends when Handle failed with
 // ErrUnavailable: nothing was lost, try again later.
 func (s *Service) Unavailable(lang string) dialogue.Reply {
-	if lang == "en" {
-		return dialogue.Reply{Text: "Sorry, something went wrong on our side. Nothing you said is lost. Please try again in a few minutes."}
-	}
-	return dialogue.Reply{Text: "Sorry, er ging iets mis bij ons. Er is niets verloren. Probeer het over een paar minuten opnieuw."}
+	return dialogue.Reply{Text: s.engine.Content().Text(lang, "unavailable", dialogue.Neutral)}
 }
 
 func (s *Service) lock(key string) *sync.Mutex {

@@ -73,6 +73,7 @@ var messageSpec = map[string][]string{
 	"empty":                {},
 	"too_long":             {},
 	"bad_text":             {},
+	"unavailable":          {},
 	"stale_button":         {},
 	"unknown_command":      {},
 	"staff_only":           {},

@@ -29,6 +29,9 @@ type Options struct {
 	Trace io.Writer
 	// Lang is the language hint ("nl" or "en").
 	Lang string
+	// Unavailable gives the text shown when a message could not be
+	// committed (bot.ErrUnavailable); nil means Run returns that error.
+	Unavailable func(lang string) string
 }
 
 // Chat is one person's conversation on a terminal.
@@ -135,8 +138,8 @@ func (c *Chat) send(ctx context.Context, in bot.Inbound) error {
 	in.Lang = c.opts.Lang
 	res, err := c.h.Handle(ctx, in)
 	if err != nil {
-		if errors.Is(err, bot.ErrUnavailable) {
-			fmt.Fprintln(c.out, unavailable(c.opts.Lang))
+		if errors.Is(err, bot.ErrUnavailable) && c.opts.Unavailable != nil {
+			fmt.Fprintln(c.out, c.opts.Unavailable(c.opts.Lang))
 			return nil
 		}
 		return err
@@ -146,13 +149,6 @@ func (c *Chat) send(ctx context.Context, in bot.Inbound) error {
 		_ = json.NewEncoder(c.opts.Trace).Encode(res.Trace)
 	}
 	return nil
-}
-
-func unavailable(lang string) string {
-	if lang == "en" {
-		return "Sorry, something went wrong on our side. Nothing you said is lost. Please try again later."
-	}
-	return "Sorry, er ging iets mis bij ons. Er is niets verloren. Probeer het later opnieuw."
 }
 
 func (c *Chat) print(replies []dialogue.Reply) {

@@ -37,7 +37,7 @@ func runChat(ctx context.Context, env *Env, args []string) error {
 	if _, _, err := bot.SweepOnce(ctx, svc.Store(), ret, time.Now()); err != nil {
 		return err
 	}
-	opts := terminal.Options{Lang: *lang, Interactive: isTerminal(env.Stdin)}
+	opts := terminal.Options{Lang: *lang, Interactive: isTerminal(env.Stdin), Unavailable: func(l string) string { return svc.Unavailable(l).Text }}
 	if *trace {
 		opts.Trace = env.Stderr
 	}
