@@ -140,6 +140,14 @@ func TestKillUnderLoad(t *testing.T) {
 						r.answers = append(r.answers, answer{st, v})
 					}
 					msgs, err = send(func() (int64, error) { return fake.Press(u, m.ID, b.Text) })
+					// A tap on a conversation the bot lost (before consent)
+					// begins it again: the reply asks the first consent
+					// question once more.
+					if next, ok := lastKeyboard(msgs); err == nil && ok && prompt != "consent_research" && !r.consented && len(r.answers) == 0 {
+						if p, _, _ := strings.Cut(next.Keyboard[0][0].Data, "|"); p == "consent_keep" {
+							r.restarts++
+						}
+					}
 				}
 				return err
 			}()
