@@ -93,10 +93,12 @@
 //     model's own assumptions; it is calibrated on synthetic respondents
 //     only. The stopping rule aims at agreement with the all-statements
 //     assignment, not at the truth, which the model cannot know.
-//   - About 12 statements on average are needed for 95% agreement with
-//     the all-statements assignment; at 10 the best policy measured agrees
-//     for about 92-93%. Neither an exact P(change) nor an optimised
-//     stopping rule moved that frontier (docs/segment.md).
+//   - About 11.4 statements on average are needed for 95% agreement
+//     with the all-statements assignment; at 10 the policy agrees for about
+//     92-93%. On subsets of up to 17 statements, where the best possible
+//     policy can be computed exactly (exact_test.go), it needs 92-95% of
+//     this policy's statements; extrapolated, no policy reaches 95% at 10
+//     statements on the study's figures (docs/segment.md).
 //   - A segment is a description of needs, not a label: the study itself
 //     warns against etikettering. Use it to adapt tone and offer, never to
 //     withhold help.
