@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/proactief/proactief/bot"
+	"github.com/proactief/proactief/bot/bottest"
 	"github.com/proactief/proactief/research"
 	"github.com/proactief/proactief/store/bolt"
 )
@@ -110,21 +111,7 @@ func TestNoIdentifiersLeak(t *testing.T) {
 		}
 	}
 	h.close()
-	scanFile(t, h.path, needles...)
-}
-
-// scanFile fails when any needle is in the file's bytes.
-func scanFile(t *testing.T, path string, needles ...string) {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, n := range needles {
-		if bytes.Contains(data, []byte(n)) {
-			t.Errorf("database file contains %q", n)
-		}
-	}
+	bottest.FileLacks(t, h.path, needles...)
 }
 
 func TestErasureAndWithdrawal(t *testing.T) {
@@ -171,7 +158,7 @@ func TestErasureAndWithdrawal(t *testing.T) {
 		t.Fatalf("after withdrawal a new turn was recorded: %d conversations", len(cs))
 	}
 	h.close()
-	scanFile(t, h.path, append(gone, "Appelboom", "Karel")...)
+	bottest.FileLacks(t, h.path, append(gone, "Appelboom", "Karel")...)
 }
 
 func TestExportFormats(t *testing.T) {

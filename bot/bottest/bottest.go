@@ -4,10 +4,14 @@
 package bottest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"testing"
 	"time"
 
 	"github.com/proactief/proactief/bot"
@@ -116,4 +120,19 @@ func (c *Citizen) Profile(ctx context.Context, seg, max int) (int, error) {
 		}
 	}
 	return max, nil
+}
+
+// FileLacks fails t when any of needles occurs in the bytes of the file at
+// path: proof that a database file keeps no trace of them.
+func FileLacks(t testing.TB, path string, needles ...string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range needles {
+		if bytes.Contains(data, []byte(n)) {
+			t.Errorf("%s contains %q", filepath.Base(path), n)
+		}
+	}
 }

@@ -2,6 +2,9 @@ package bottest_test
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/proactief/proactief/bot"
@@ -52,5 +55,28 @@ func TestTypical(t *testing.T) {
 	}
 	if got := bottest.Typical(1, "fast_snel"); got != "3" {
 		t.Errorf("a statement without figures: %s, want 3", got)
+	}
+}
+
+// recorder is a testing.TB that records failures instead of failing.
+type recorder struct {
+	testing.TB
+	errors []string
+}
+
+func (r *recorder) Helper() {}
+func (r *recorder) Errorf(format string, args ...any) {
+	r.errors = append(r.errors, fmt.Sprintf(format, args...))
+}
+
+func TestFileLacks(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.db")
+	if err := os.WriteFile(path, []byte("\x00\x01kept-value\x00"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := &recorder{TB: t}
+	bottest.FileLacks(r, path, "erased-value", "kept-value")
+	if len(r.errors) != 1 || r.errors[0] != `p.db contains "kept-value"` {
+		t.Errorf("failures = %q, want one for kept-value", r.errors)
 	}
 }
