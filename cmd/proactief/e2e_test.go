@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/proactief/proactief/adapters/telegram/fakeapi"
 )
 
 // Helpers shared by the end-to-end tests that run proactief as a real
@@ -72,5 +74,40 @@ func serveCmd(t *testing.T, dir string, logs io.Writer, args []string, extra ...
 	)
 	cmd.Env = append(cmd.Env, extra...)
 	cmd.Stderr = logs
+	return cmd
+}
+
+// skipShort skips an end-to-end test under -short.
+func skipShort(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+}
+
+// telegramServe is what the Telegram end-to-end tests share: the fake Bot
+// API without its rate limits, a bbolt file in a fresh HOME, and the logs
+// of every serve process started on them.
+type telegramServe struct {
+	fake    *fakeapi.Server
+	dir, db string
+	logs    syncBuffer
+}
+
+func newTelegramServe(t *testing.T) *telegramServe {
+	skipShort(t)
+	fake := fakeapi.New(fakeapi.Options{GlobalRate: -1, ChatRate: -1})
+	t.Cleanup(fake.Close)
+	dir := t.TempDir()
+	return &telegramServe{fake: fake, dir: dir, db: filepath.Join(dir, "p.db")}
+}
+
+// start starts `proactief serve` on the fake Bot API and the bbolt file.
+func (s *telegramServe) start(t *testing.T) *exec.Cmd {
+	t.Helper()
+	cmd := serveCmd(t, s.dir, &s.logs, []string{"--db", s.db}, "TELEGRAM_BOT_TOKEN="+s.fake.Token, "TELEGRAM_API_URL="+s.fake.URL)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
 	return cmd
 }

@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,26 +30,14 @@ import (
 // The adapter keeps its default limits (1 message per second per chat, 30
 // per second overall), so the citizens are paced by them.
 func TestKillUnderLoad(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the binary")
-	}
-	if _, ok := commands["serve"]; !ok {
-		t.Skip("serve is not registered")
-	}
-	fake := fakeapi.New(fakeapi.Options{GlobalRate: -1, ChatRate: -1})
-	defer fake.Close()
-	dir := t.TempDir()
-	db := filepath.Join(dir, "p.db")
-	var logs syncBuffer
+	ts := newTelegramServe(t)
+	fake, db, logs := ts.fake, ts.db, &ts.logs
 	var (
 		pmu  sync.Mutex
 		proc *exec.Cmd
 	)
 	start := func() {
-		cmd := serveCmd(t, dir, &logs, []string{"--db", db}, "TELEGRAM_BOT_TOKEN="+fake.Token, "TELEGRAM_API_URL="+fake.URL)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
+		cmd := ts.start(t)
 		pmu.Lock()
 		proc = cmd
 		pmu.Unlock()

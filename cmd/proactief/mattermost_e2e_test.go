@@ -20,12 +20,7 @@ import (
 // message is answered after the restart and that nothing is answered
 // twice.
 func TestMattermostServeE2E(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the binary")
-	}
-	if _, ok := commands["serve"]; !ok {
-		t.Skip("serve is not registered")
-	}
+	skipShort(t)
 	fake := fakemm.New(t, fakemm.Options{PingInterval: 200 * time.Millisecond})
 	botID, token := fake.AddBot("proactief")
 	staffID, _ := fake.AddUser("medewerker")

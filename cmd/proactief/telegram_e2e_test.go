@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -19,25 +18,9 @@ import (
 // kept exactly once and that nothing was lost. The adapter runs with its
 // default limits (1 message per second per chat), so this takes a while.
 func TestTelegramServeE2E(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the binary")
-	}
-	if _, ok := commands["serve"]; !ok {
-		t.Skip("serve is not registered")
-	}
-	fake := fakeapi.New(fakeapi.Options{GlobalRate: -1, ChatRate: -1})
-	defer fake.Close()
-	dir := t.TempDir()
-	db := filepath.Join(dir, "p.db")
-	var logs syncBuffer
-
-	start := func() *exec.Cmd {
-		cmd := serveCmd(t, dir, &logs, []string{"--db", db}, "TELEGRAM_BOT_TOKEN="+fake.Token, "TELEGRAM_API_URL="+fake.URL)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		return cmd
-	}
+	ts := newTelegramServe(t)
+	fake, logs := ts.fake, &ts.logs
+	start := func() *exec.Cmd { return ts.start(t) }
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	u := fakeapi.User{ID: 987654321, FirstName: "Eva", LanguageCode: "nl"}
