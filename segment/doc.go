@@ -97,8 +97,9 @@
 //     with the all-statements assignment; at 10 the policy agrees for about
 //     92-93%. On subsets of up to 17 statements, where the best possible
 //     policy can be computed exactly (exact_test.go), it needs 92-95% of
-//     this policy's statements; extrapolated, no policy reaches 95% at 10
-//     statements on the study's figures (docs/segment.md).
+//     this policy's statements; extrapolated to 26, that is about 10.5,
+//     so no policy is likely to reach 95% at 10 statements on the study's
+//     figures (docs/segment.md).
 //   - A segment is a description of needs, not a label: the study itself
 //     warns against etikettering. Use it to adapt tone and offer, never to
 //     withhold help.
