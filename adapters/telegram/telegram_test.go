@@ -466,14 +466,14 @@ func TestWebhook(t *testing.T) {
 	defer e.shutdown()
 
 	// Wait until the webhook is set.
-	for i := 0; ; i++ {
+	for deadline := time.Now().Add(30 * time.Second); ; {
 		if url, sec := fake.Webhook(); url != "" {
 			if sec != "s3cret-token_1" {
 				t.Fatalf("secret_token = %q", sec)
 			}
 			break
 		}
-		if i > 500 {
+		if time.Now().After(deadline) {
 			t.Fatal("webhook never set")
 		}
 		time.Sleep(10 * time.Millisecond)

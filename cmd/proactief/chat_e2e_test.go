@@ -77,17 +77,24 @@ func (p *chatProc) turn(t *testing.T, line string) map[string]any {
 	return nil
 }
 
-func (p *chatProc) output() string {
+// waitOutput reads the chat's output until a line contains want (stdout
+// and the trace on stderr are read separately, so the text may come after
+// the trace line of its turn). It returns what it read.
+func (p *chatProc) waitOutput(want string) (string, bool) {
 	var b strings.Builder
+	deadline := time.After(30 * time.Second)
 	for {
 		select {
 		case l, ok := <-p.lines:
 			if !ok {
-				return b.String()
+				return b.String(), false
 			}
 			b.WriteString(l + "\n")
-		default:
-			return b.String()
+			if strings.Contains(l, want) {
+				return b.String(), true
+			}
+		case <-deadline:
+			return b.String(), false
 		}
 	}
 }
@@ -120,8 +127,7 @@ func TestChatKill9Resumes(t *testing.T) {
 	if tr["next"] != pending || tr["answered"].(float64) != 2 || tr["state"] != "profiling" {
 		t.Fatalf("after kill -9: state=%v next=%v answered=%v, want profiling %s 2", tr["state"], tr["next"], tr["answered"], pending)
 	}
-	time.Sleep(100 * time.Millisecond) // let stdout catch up with stderr
-	if out := q.output(); !strings.Contains(out, "Welkom terug") {
+	if out, ok := q.waitOutput("Welkom terug"); !ok {
 		t.Fatalf("no welcome back after restart:\n%s", out)
 	}
 	tr = q.turn(t, "2")

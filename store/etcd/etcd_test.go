@@ -352,7 +352,7 @@ func TestClusterNoLostUpdates(t *testing.T) {
 	p := uniquePrefix(t)
 	var events counter
 	open := func(ep string) *Store {
-		s, err := Open(ctx, []string{ep}, Options{Prefix: p, RequestTimeout: 2 * time.Second, Logger: slog.New(&events)})
+		s, err := Open(ctx, []string{ep}, Options{Prefix: p, Logger: slog.New(&events)})
 		if err != nil {
 			t.Fatalf("Open %s: %v", ep, err)
 		}

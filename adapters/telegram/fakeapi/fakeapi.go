@@ -1028,6 +1028,17 @@ func (s *Server) limit(chatID int64) time.Duration {
 func (s *Server) deliverWebhook() {
 	defer s.wg.Done()
 	client := &http.Client{Timeout: 60 * time.Second}
+	// A post in flight ends when the server closes, so that Close does not
+	// wait for a webhook that hangs.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-s.closed:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	for {
 		select {
 		case <-s.closed:
@@ -1044,7 +1055,7 @@ func (s *Server) deliverWebhook() {
 			}
 			u := s.updates[0]
 			s.mu.Unlock()
-			req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(string(u.raw)))
+			req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(string(u.raw)))
 			if err != nil {
 				break
 			}

@@ -103,7 +103,7 @@ func New(dir string, n int) (*Cluster, error) {
 		cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{pu}, []url.URL{pu}
 		cfg.InitialClusterToken = "proactief-test-" + hex.EncodeToString(token)
 		cfg.ClusterState = embed.ClusterStateFlagNew
-		cfg.TickMs, cfg.ElectionMs = 50, 500
+		cfg.TickMs, cfg.ElectionMs = 100, 1000
 		cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
 		initial = append(initial, cfg.Name+"="+pu.String())
 		cfgs[i] = cfg
