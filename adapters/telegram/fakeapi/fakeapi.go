@@ -58,7 +58,8 @@ const (
 	Internal
 	// BadGateway answers 502 with an HTML page, as a proxy does.
 	BadGateway
-	// Slow waits Fault.Delay, then answers normally.
+	// Slow waits Fault.Delay, then answers normally; a request whose
+	// client gives up before then is not carried out.
 	Slow
 	// Drop closes the connection without answering, before the request is
 	// carried out.
