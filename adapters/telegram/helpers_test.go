@@ -263,6 +263,38 @@ func (e *env) converse(u fakeapi.User, source string) (steps int, err error) {
 	return steps, errors.New("no offer after 60 steps")
 }
 
+// citizens runs n conversations at once, user i being
+// fakeapi.User{ID: base+i} speaking Dutch or English in turn, fails the
+// test on any error, checks every chat with checkExactlyOnce and returns
+// the number of bot messages sent.
+func (e *env) citizens(n int, base int64, converse func(i int, u fakeapi.User) error) int {
+	e.t.Helper()
+	users := make([]fakeapi.User, n)
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range users {
+		users[i] = fakeapi.User{ID: base + int64(i), LanguageCode: []string{"nl", "en"}[i%2]}
+		wg.Add(1)
+		go func(i int, u fakeapi.User) {
+			defer wg.Done()
+			if err := converse(i, u); err != nil {
+				errs <- fmt.Errorf("user %d: %w", u.ID, err)
+			}
+		}(i, users[i])
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		e.t.Fatal(err)
+	}
+	total := 0
+	for _, u := range users {
+		e.checkExactlyOnce(u)
+		total += len(e.fake.BotMessages(u.ID))
+	}
+	return total
+}
+
 // checkExactlyOnce checks that the chat of u holds exactly the replies the
 // handler gave, once each and in order.
 func (e *env) checkExactlyOnce(u fakeapi.User) {

@@ -2,7 +2,6 @@ package telegram_test
 
 import (
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -66,34 +65,15 @@ func TestFaultsUnderLoad(t *testing.T) {
 		}
 	}
 
-	users := make([]fakeapi.User, n)
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
 	begin := time.Now()
-	for i := range users {
-		users[i] = fakeapi.User{ID: int64(8000 + i), LanguageCode: []string{"nl", "en"}[i%2]}
-		wg.Add(1)
-		go func(i int, u fakeapi.User) {
-			defer wg.Done()
-			if _, err := e.converseHook(u, func(step int) {
-				if step == 3 && i < len(faults) {
-					e.fake.Fail(faults[i])
-				}
-			}); err != nil {
-				errs <- fmt.Errorf("user %d: %w", u.ID, err)
+	total := e.citizens(n, 8000, func(i int, u fakeapi.User) error {
+		_, err := e.converseHook(u, func(step int) {
+			if step == 3 && i < len(faults) {
+				e.fake.Fail(faults[i])
 			}
-		}(i, users[i])
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
-	total := 0
-	for _, u := range users {
-		e.checkExactlyOnce(u)
-		total += len(e.fake.BotMessages(u.ID))
-	}
+		})
+		return err
+	})
 	st := e.fake.Stats()
 	if st.Faults != injected {
 		t.Fatalf("faults carried out = %d, want %d", st.Faults, injected)

@@ -532,30 +532,11 @@ func TestManyCitizens(t *testing.T) {
 		fakeapi.Options{GlobalRate: 300, GlobalBurst: 300, ChatRate: 5, ChatBurst: 4},
 		telegram.Options{GlobalRate: 300, GlobalBurst: 50, ChatRate: 5, ChatBurst: 3, Concurrency: 100})
 	const n = 100
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	users := make([]fakeapi.User, n)
 	begin := time.Now()
-	for i := range users {
-		users[i] = fakeapi.User{ID: int64(5000 + i), LanguageCode: []string{"nl", "en"}[i%2]}
-		wg.Add(1)
-		go func(u fakeapi.User) {
-			defer wg.Done()
-			if _, err := e.converse(u, ""); err != nil {
-				errs <- fmt.Errorf("user %d: %w", u.ID, err)
-			}
-		}(users[i])
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
-	total := 0
-	for _, u := range users {
-		e.checkExactlyOnce(u)
-		total += len(e.fake.BotMessages(u.ID))
-	}
+	total := e.citizens(n, 5000, func(_ int, u fakeapi.User) error {
+		_, err := e.converse(u, "")
+		return err
+	})
 	st := e.fake.Stats()
 	t.Logf("%d citizens, %d messages in %v; fake 429s: %d", n, total, time.Since(begin).Round(time.Millisecond), st.TooManyRequests)
 	if st.TooManyRequests != 0 {
