@@ -3,6 +3,8 @@ package dialogue
 import (
 	"errors"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -11,7 +13,14 @@ func errorsAs(err error, target any) bool { return errors.As(err, target) }
 func engineSource(t *testing.T) string {
 	t.Helper()
 	var all []byte
-	for _, f := range []string{"engine.go", "staff.go"} {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)

@@ -1,0 +1,164 @@
+package dialogue
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/proactief/proactief/segment"
+)
+
+func (t *turn) startProfiling() {
+	d := t.e.model.Next(t.st.Answers())
+	t.dec = d
+	t.say("profiling_intro", "n", strconv.Itoa(max(d.Remaining, 1)))
+	t.nextStatement()
+}
+
+// nextStatement asks the statement the model picks, or ends profiling.
+func (t *turn) nextStatement() {
+	d := t.e.model.Next(t.st.Answers())
+	t.dec = d
+	if d.Done || d.Next == "" {
+		t.finishProfiling()
+		return
+	}
+	t.st.Pending = d.Next
+	t.st.Retries = 0
+	t.askStatement(d.Next, true)
+}
+
+func (t *turn) finishProfiling() {
+	t.st.Pending = ""
+	t.st.Done = true
+	t.fire("profile_done")
+	t.askOffer(true)
+}
+
+// progress renders the "nog ongeveer N vragen" line. The shown number never
+// grows without saying so.
+func (t *turn) progress(fresh bool) string {
+	est := t.dec.Remaining
+	if est < 1 {
+		est = 1
+	}
+	if !fresh && t.st.Shown > 0 {
+		est = t.st.Shown
+	}
+	key := "progress_many"
+	if fresh && t.st.Shown > 0 && est > t.st.Shown {
+		key = "progress_more"
+	}
+	t.st.Shown = est
+	if est == 1 {
+		if key == "progress_more" {
+			return t.text(key, "n", "1")
+		}
+		return t.text("progress_one")
+	}
+	return t.text(key, "n", strconv.Itoa(est))
+}
+
+func (t *turn) askStatement(id string, fresh bool) {
+	s, ok := segment.Find(id)
+	if !ok {
+		// A stored statement that no longer exists: pick another.
+		t.st.Pending = ""
+		t.nextStatement()
+		return
+	}
+	if !fresh && t.dec.Posterior == (segment.Posterior{}) {
+		t.dec = t.e.model.Next(t.st.Answers())
+	}
+	q := t.questionText(s)
+	text := t.text("question", "question", q, "progress", t.progress(fresh))
+	t.ask(strings.TrimSpace(text), promptQuestionPrefix+id, t.scaleChoices(s)...)
+}
+
+func (t *turn) questionText(s segment.Statement) string {
+	if t.st.Lang == "en" && s.AskEN != "" {
+		return s.AskEN
+	}
+	if s.AskNL != "" {
+		return s.AskNL
+	}
+	return s.Text
+}
+
+func (t *turn) scaleChoices(s segment.Statement) []Choice {
+	prefix := "btn_agree_"
+	if s.Kind == segment.Importance {
+		prefix = "btn_imp_"
+	}
+	cs := make([]Choice, 0, 7)
+	for i := 1; i <= 5; i++ {
+		n := strconv.Itoa(i)
+		cs = append(cs, t.choice(n, prefix+n))
+	}
+	return append(cs, t.choice("skip", "btn_skip"), t.choice("why", "btn_why"))
+}
+
+func (t *turn) profiling(text string) {
+	if t.st.Pending == "" {
+		t.nextStatement()
+		return
+	}
+	var p segment.Parsed
+	switch c := t.in.Choice; c {
+	case "":
+		p = segment.Parse(text)
+	case "skip":
+		p = segment.Parsed{Kind: segment.Skip}
+	case "why":
+		p = segment.Parsed{Kind: segment.Why}
+	default:
+		v, err := strconv.Atoi(c)
+		if err != nil || v < 1 || v > 5 {
+			t.say("stale_button")
+			t.reask()
+			return
+		}
+		p = segment.Parsed{Kind: segment.Value, Value: v}
+	}
+	switch p.Kind {
+	case segment.Why:
+		s, _ := segment.Find(t.st.Pending)
+		why := s.WhyNL
+		if t.st.Lang == "en" && s.WhyEN != "" {
+			why = s.WhyEN
+		}
+		t.say("why", "why", why)
+		t.reask()
+		return
+	case segment.NotUnderstood:
+		t.st.Retries++
+		if t.st.Retries >= 2 {
+			t.say("not_understood_again")
+			t.reask()
+			return
+		}
+		s, _ := segment.Find(t.st.Pending)
+		t.st.Prompt = promptQuestionPrefix + s.ID
+		t.out.Replies = append(t.out.Replies, Reply{
+			Text:    t.text("not_understood", "question", t.questionText(s)),
+			Choices: t.scaleChoices(s),
+			Prompt:  t.st.Prompt,
+		})
+		return
+	}
+	value := 0
+	if p.Kind == segment.Value {
+		value = p.Value
+	}
+	t.st.Steps = append(t.st.Steps, Step{Statement: t.st.Pending, Value: value, At: t.in.Time})
+	post := t.e.model.Posterior(t.st.Answers())
+	last := &t.st.Steps[len(t.st.Steps)-1]
+	last.Posterior = post
+	last.Tone = t.tone()
+	t.st.Pending = ""
+	if value == 0 {
+		t.say("skipped")
+	} else {
+		t.say("ack")
+	}
+	t.nextStatement()
+}
