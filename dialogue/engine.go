@@ -34,6 +34,9 @@ type Options struct {
 	// ToneMinAnswers is how many statements must be answered before the
 	// tone follows the inference; 0 means 2.
 	ToneMinAnswers int
+	// Municipality is who the bot speaks for; the zero value gives the
+	// national, generic routes.
+	Municipality Municipality
 }
 
 // Engine runs conversations. It is safe for concurrent use: it keeps no
