@@ -1,0 +1,615 @@
+package dialogue
+
+import (
+	_ "embed"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Intent is what a message means besides, or instead of, an answer to the
+// open question. The empty Intent means none was found: the message is read
+// as an answer (or, failing that, as not understood).
+type Intent string
+
+// The intents, most urgent first (see [Meaning]).
+const (
+	IntentNone     Intent = ""
+	IntentCrisis   Intent = "crisis"   // suicidal thoughts, self-harm, acute danger
+	IntentUrgent   Intent = "urgent"   // eviction, cut-off, no money for food, bailiff
+	IntentPerson   Intent = "person"   // wants to talk with a person
+	IntentExplain  Intent = "explain"  // does not understand the question, or asks what a word means
+	IntentPrivacy  Intent = "privacy"  // who sees this, what is kept
+	IntentStop     Intent = "stop"     // wants to stop
+	IntentLater    Intent = "later"    // wants to go on later
+	IntentAngry    Intent = "angry"    // angry or swearing
+	IntentOffTopic Intent = "offtopic" // about something else (the weather, the bot itself)
+)
+
+// Intents lists every intent in order of precedence: when a message has
+// several, the engine answers the first.
+var Intents = []Intent{IntentCrisis, IntentUrgent, IntentPerson, IntentExplain, IntentPrivacy, IntentStop, IntentLater, IntentAngry, IntentOffTopic}
+
+// Meaning is what [Understand] found in a message.
+type Meaning struct {
+	// Intents are the intents found, most urgent first; empty when none.
+	Intents []Intent
+	// Words are the explanation keys of the words the person asks about
+	// ("toeslag", "digid"), in the order they appear.
+	Words []string
+}
+
+// First returns the most urgent intent, or IntentNone.
+func (m Meaning) First() Intent {
+	if len(m.Intents) == 0 {
+		return IntentNone
+	}
+	return m.Intents[0]
+}
+
+// Has reports whether the message has intent i.
+func (m Meaning) Has(i Intent) bool {
+	for _, x := range m.Intents {
+		if x == i {
+			return true
+		}
+	}
+	return false
+}
+
+// The understanding step is data plus a small matcher. The data is
+// understand.txt: per intent a list of patterns, each a sequence of words.
+//
+// Pattern syntax, one pattern per line:
+//
+//	word      the word itself (after lower-casing and folding accents)
+//	word*     any word that starts with "word"
+//	a/b/c     one of these words
+//	..        up to three other words (never across , . ! ? ;)
+//	^         (first) only at the start of the message
+//	$         the end of the message or of a clause
+//	- pattern (a whole line) a veto: when it matches, the intent is not found
+//	?word     an optional word
+//
+// A message matches when the pattern's words occur in it in this order.
+//
+// Negation: a match is dropped when a negator (niet, geen, not, don't,
+// no, ...) stands earlier in the same clause, unless the pattern contains
+// a negator itself ("niet meer leven"). For crisis patterns only the two
+// words right before the match count, so that "ik weet het niet, ik wil
+// dood" stays a crisis.
+//
+// Typos, the rule: a typed word is corrected only towards a pattern word
+// of five or more letters, by at most one edit (two from eight letters),
+// and only when the typed word is not itself a word the matcher or the
+// answer parser knows. So "mens" never becomes "eens" and "eens" never
+// becomes "mens"; "zelfmort" becomes "zelfmoord". The answer parser
+// (segment.Parse) follows the same rule from its side: a word on its list
+// of known content words is never corrected into an answer word.
+//
+//go:embed understand.txt
+var understandData string
+
+type pword struct {
+	alts     []string // exact words
+	prefixes []string // word* forms
+	gap      bool     // ".."
+	optional bool
+	end      bool // "$": the end of the message
+}
+
+type pattern struct {
+	intent  Intent
+	words   []pword
+	start   bool   // "^": only at the start of the message
+	veto    bool   // "-" before a pattern: when it matches, the intent is not found
+	negates bool   // the pattern holds a negator itself
+	word    string // for [words] patterns: the explanation key
+	line    int
+}
+
+type matcher struct {
+	patterns []pattern
+	known    map[string]bool // every exact pattern word: never corrected
+	fuzzable []string        // pattern words of 5+ letters
+	first    map[string][]int
+}
+
+var understander = mustMatcher(understandData)
+
+func mustMatcher(data string) *matcher {
+	m, err := parseMatcher(data)
+	if err != nil {
+		panic("dialogue: understand.txt: " + err.Error())
+	}
+	return m
+}
+
+// negators turn a match around when they stand before it in its clause.
+var negators = map[string]bool{
+	"niet": true, "geen": true, "nie": true, "nooit": true, "niemand": true, "hoef": true, "hoeft": true,
+	"not": true, "no": true, "dont": true, "never": true, "nobody": true, "doesnt": true, "didnt": true, "wont": true, "isnt": true, "nt": true,
+}
+
+// answerWords are words that begin a real answer; a message that starts
+// with one while a statement is open is read as an answer unless it
+// is a crisis or urgent.
+var answerWords = map[string]bool{
+	"ja": true, "jawel": true, "jazeker": true, "nee": true, "neen": true, "klopt": true, "eens": true, "oneens": true,
+	"inderdaad": true, "precies": true, "absoluut": true, "zeker": true, "tuurlijk": true, "natuurlijk": true,
+	"yes": true, "yeah": true, "yep": true, "no": true, "nope": true, "nah": true, "agree": true, "disagree": true,
+	"true": true, "definitely": true, "absolutely": true, "correct": true, "jep": true, "jup": true,
+}
+
+// scaleWords mark an answer on the scale wherever they stand.
+var scaleWords = map[string]bool{
+	"belangrijk": true, "onbelangrijk": true, "important": true, "unimportant": true,
+	"oneens": true, "agree": true, "disagree": true, "klopt": true,
+	"meestal": true, "vaak": true, "soms": true, "usually": true, "often": true, "sometimes": true, "mostly": true,
+}
+
+func parseMatcher(data string) (*matcher, error) {
+	m := &matcher{known: map[string]bool{}, first: map[string][]int{}}
+	var intent Intent
+	wordsSection := false
+	for i, line := range strings.Split(data, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]") {
+			name := line[1 : len(line)-1]
+			wordsSection = name == "words"
+			intent = Intent(name)
+			if !wordsSection && !knownIntent(intent) {
+				return nil, fmt.Errorf("line %d: unknown intent %q", i+1, name)
+			}
+			continue
+		}
+		if intent == "" {
+			return nil, fmt.Errorf("line %d: pattern before the first [intent]", i+1)
+		}
+		p := pattern{intent: intent, line: i + 1}
+		if strings.HasPrefix(line, "- ") {
+			p.veto, line = true, strings.TrimSpace(line[2:])
+		}
+		if wordsSection {
+			key, rest, ok := strings.Cut(line, ":")
+			if !ok {
+				return nil, fmt.Errorf("line %d: want key: words", i+1)
+			}
+			p.intent, p.word, line = "", strings.TrimSpace(key), rest
+		}
+		for _, f := range strings.Fields(line) {
+			switch f {
+			case "..":
+				p.words = append(p.words, pword{gap: true})
+				continue
+			case "$":
+				p.words = append(p.words, pword{end: true})
+				continue
+			case "^":
+				if len(p.words) > 0 {
+					return nil, fmt.Errorf("line %d: ^ only at the start", i+1)
+				}
+				p.start = true
+				continue
+			}
+			var w pword
+			if strings.HasPrefix(f, "?") {
+				w.optional, f = true, f[1:]
+			}
+			for _, a := range strings.Split(f, "/") {
+				a = normWord(a)
+				if a == "" {
+					return nil, fmt.Errorf("line %d: empty word", i+1)
+				}
+				if strings.HasSuffix(a, "*") {
+					w.prefixes = append(w.prefixes, strings.TrimSuffix(a, "*"))
+					continue
+				}
+				w.alts = append(w.alts, a)
+				if negators[a] {
+					p.negates = true
+				}
+				if !m.known[a] {
+					m.known[a] = true
+					if utf8.RuneCountInString(a) >= 5 {
+						m.fuzzable = append(m.fuzzable, a)
+					}
+				}
+			}
+			p.words = append(p.words, w)
+		}
+		if len(p.words) == 0 || p.words[0].gap || p.words[len(p.words)-1].gap {
+			return nil, fmt.Errorf("line %d: a pattern starts and ends with a word", i+1)
+		}
+		m.patterns = append(m.patterns, p)
+	}
+	for w := range answerWords {
+		m.known[w] = true
+	}
+	for w := range negators {
+		m.known[w] = true
+	}
+	for _, w := range knownWords {
+		m.known[w] = true
+	}
+	return m, nil
+}
+
+func knownIntent(i Intent) bool {
+	for _, x := range Intents {
+		if x == i {
+			return true
+		}
+	}
+	return false
+}
+
+// knownWords are common words that look like pattern words but are not
+// typos of them; they are never corrected.
+var knownWords = []string{"eten", "meten", "week", "weken", "leven", "geven", "heten", "beter", "mensen", "eens", "mens",
+	"bellen", "willen", "wel", "weet", "weten", "meer", "even", "kunnen", "kennen", "helpen", "helpt", "spreken",
+	"breken", "zitten", "weg", "werk", "woorden", "worden", "vragen", "wagen", "brief", "brieven", "leren", "lezen", "dood"}
+
+// normWord lower-cases a word and folds accents and apostrophes away.
+func normWord(w string) string {
+	w = strings.ToLower(w)
+	var b strings.Builder
+	for _, r := range w {
+		switch r {
+		case 'é', 'è', 'ë', 'ê':
+			r = 'e'
+		case 'á', 'à', 'ä', 'â':
+			r = 'a'
+		case 'ó', 'ò', 'ö', 'ô':
+			r = 'o'
+		case 'í', 'ì', 'ï', 'î':
+			r = 'i'
+		case 'ú', 'ù', 'ü', 'û':
+			r = 'u'
+		case '\'', '’', '`':
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// emojiWords are the emoji the matcher reads, as words.
+var emojiWords = map[rune]string{'🤬': "boos", '😡': "boos", '😠': "boos", '🖕': "boos", '🔪': "mes", '🆘': "help"}
+
+// clauseBreak is the token that separates clauses.
+const clauseBreak = "|"
+
+// tokens splits text into normalised words; punctuation that ends a
+// clause becomes clauseBreak.
+func tokens(text string) []string {
+	var out []string
+	var b strings.Builder
+	flush := func() {
+		if b.Len() == 0 {
+			return
+		}
+		out = append(out, squeezeWord(normWord(b.String())))
+		b.Reset()
+	}
+	for _, r := range text {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || r == '\'' || r == '’' || r == '*':
+			b.WriteRune(r)
+		case r == ',' || r == '.' || r == '!' || r == '?' || r == ';' || r == ':' || r == '(' || r == ')':
+			flush()
+			if len(out) > 0 && out[len(out)-1] != clauseBreak {
+				out = append(out, clauseBreak)
+			}
+		default:
+			flush()
+			if w, ok := emojiWords[r]; ok {
+				out = append(out, w)
+			}
+		}
+	}
+	flush()
+	return out
+}
+
+// squeezeWord shortens runs of three or more equal letters to two.
+func squeezeWord(w string) string {
+	if len(w) < 3 {
+		return w
+	}
+	rs := []rune(w)
+	out := rs[:0]
+	for i, r := range rs {
+		if i >= 2 && r == rs[i-1] && r == rs[i-2] {
+			continue
+		}
+		out = append(out, r)
+	}
+	return string(out)
+}
+
+// Understand finds what a message means besides an answer. answering says
+// that a statement is open: then a message that starts like an answer
+// ("ja, ...", "nee, ...") or uses the scale's words ("belangrijk", "eens")
+// is an answer, unless it is a crisis or urgent.
+//
+// Understand is pure and safe for concurrent use.
+func Understand(text string, answering bool) Meaning {
+	if len(text) > MaxText {
+		text = text[:MaxText]
+	}
+	toks := tokens(text)
+	if len(toks) == 0 {
+		return Meaning{}
+	}
+	m := understander
+	// Correct typos once per token (see the rule above).
+	fixed := make([]string, len(toks))
+	for i, t := range toks {
+		fixed[i] = m.correct(t)
+	}
+	found := make([]bool, len(Intents))
+	vetoed := make([]bool, len(Intents))
+	atStart := make([]bool, len(Intents)) // found by a pattern that starts the message
+	var words []string
+	for pi := range m.patterns {
+		p := &m.patterns[pi]
+		start, ok := p.match(fixed)
+		if !ok {
+			continue
+		}
+		if p.veto {
+			vetoed[intentIndex(p.intent)] = true
+			continue
+		}
+		if !p.negates && negatedBefore(fixed, start, p.intent == IntentCrisis) {
+			continue
+		}
+		if p.intent != "" && start == 0 {
+			atStart[intentIndex(p.intent)] = true
+		}
+		if p.word != "" {
+			dup := false
+			for _, w := range words {
+				dup = dup || w == p.word
+			}
+			if !dup {
+				words = append(words, p.word)
+			}
+		}
+		for i, in := range Intents {
+			if in == p.intent {
+				found[i] = true
+			}
+		}
+	}
+	asks := asksMeaning(fixed)
+	if len(words) > 0 && asks {
+		// "wat is een deurwaarder": a question about the word, not a
+		// bailiff at the door.
+		found[explainIndex] = true
+		found[intentIndex(IntentUrgent)] = false
+	}
+	for i := range found {
+		found[i] = found[i] && !vetoed[i]
+	}
+	if answering && !asks && answerLed(fixed) {
+		for i, in := range Intents {
+			if in != IntentCrisis && in != IntentUrgent && !atStart[i] {
+				found[i] = false
+			}
+		}
+	}
+	var out Meaning
+	for i, f := range found {
+		if f {
+			out.Intents = append(out.Intents, Intents[i])
+		}
+	}
+	if out.Has(IntentExplain) {
+		out.Words = words
+	}
+	return out
+}
+
+var explainIndex = intentIndex(IntentExplain)
+
+// intentIndex returns the position of in in Intents.
+func intentIndex(in Intent) int {
+	for i, x := range Intents {
+		if x == in {
+			return i
+		}
+	}
+	panic("dialogue: unknown intent " + string(in))
+}
+
+// asksMeaning reports whether a message asks what something is or means:
+// "wat is ...", "wat betekent ...", "what is ...", "what does ... mean".
+func asksMeaning(toks []string) bool {
+	for i, t := range toks {
+		switch t {
+		case "betekent", "betekend", "betekenen", "betekenis", "uitleg", "mean", "means", "meaning", "explain", "whats":
+			return true
+		case "wat", "what":
+			if i+1 < len(toks) {
+				switch toks[i+1] {
+				case "is", "zijn", "bedoel", "bedoelen", "bedoelt", "are", "does", "do":
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// answerLed reports whether a message reads as an answer: it starts with
+// an answer word, or uses a word of the scale.
+func answerLed(toks []string) bool {
+	for i, t := range toks {
+		if t == clauseBreak {
+			continue
+		}
+		if i == 0 || (i == 1 && toks[0] == clauseBreak) {
+			if answerWords[t] {
+				return true
+			}
+		}
+		if scaleWords[t] || t == "eens" && i > 0 && toks[i-1] == "mee" {
+			return true
+		}
+	}
+	return false
+}
+
+// scopeEnds are the words a negation does not reach past.
+var scopeEnds = map[string]bool{clauseBreak: true, "maar": true, "but": true, "en": true, "and": true, "because": true, "omdat": true,
+	"wat": true, "what": true, "waar": true, "where": true, "wie": true, "who": true, "of": true, "if": true}
+
+// negatedBefore reports whether a negator stands before position start in
+// the same clause (crisis: in the two words right before it).
+func negatedBefore(toks []string, start int, near bool) bool {
+	for i := start - 1; i >= 0; i-- {
+		if scopeEnds[toks[i]] {
+			return false
+		}
+		if near && start-i > 2 {
+			return false
+		}
+		if negators[toks[i]] {
+			return true
+		}
+	}
+	return false
+}
+
+// correct returns the pattern word a token is a typo of, or the token.
+func (m *matcher) correct(t string) string {
+	n := utf8.RuneCountInString(t)
+	if n < 5 || n > 30 || m.known[t] || isAnswerWord(t) {
+		return t
+	}
+	limit := 1
+	if n >= 8 {
+		limit = 2
+	}
+	best, bestD, tie := "", limit+1, false
+	for _, w := range m.fuzzable {
+		wn := utf8.RuneCountInString(w)
+		if wn-n > limit || n-wn > limit {
+			continue
+		}
+		d := editDistance(t, w, limit)
+		switch {
+		case d < bestD:
+			best, bestD, tie = w, d, false
+		case d == bestD && w != best:
+			tie = true
+		}
+	}
+	if bestD > limit || tie {
+		return t
+	}
+	return best
+}
+
+// isAnswerWord reports whether the answer parser reads w as an answer
+// word; such a word is never corrected into a pattern word.
+func isAnswerWord(w string) bool {
+	return answerWords[w] || scaleWords[w]
+}
+
+// match finds the pattern in toks; it returns where the match starts.
+func (p *pattern) match(toks []string) (int, bool) {
+	for s := range toks {
+		if toks[s] == clauseBreak || p.start && s > 0 {
+			continue
+		}
+		if p.matchAt(toks, s, 0) {
+			return s, true
+		}
+	}
+	return 0, false
+}
+
+func (p *pattern) matchAt(toks []string, i, k int) bool {
+	if k == len(p.words) {
+		return true
+	}
+	w := p.words[k]
+	if w.end {
+		// The end of the message or of a clause.
+		return (i == len(toks) || toks[i] == clauseBreak) && p.matchAt(toks, i, k+1)
+	}
+	if w.gap {
+		for skip := 0; skip <= 3; skip++ {
+			if skip > 0 && (i+skip-1 >= len(toks) || toks[i+skip-1] == clauseBreak) {
+				return false
+			}
+			if p.matchAt(toks, i+skip, k+1) {
+				return true
+			}
+		}
+		return false
+	}
+	if i < len(toks) && w.matches(toks[i]) && p.matchAt(toks, i+1, k+1) {
+		return true
+	}
+	if w.optional {
+		return p.matchAt(toks, i, k+1)
+	}
+	return false
+}
+
+func (w pword) matches(t string) bool {
+	for _, a := range w.alts {
+		if t == a {
+			return true
+		}
+	}
+	for _, pre := range w.prefixes {
+		if strings.HasPrefix(t, pre) {
+			return true
+		}
+	}
+	return false
+}
+
+// editDistance is the optimal string alignment distance between a and b,
+// or limit+1 when it exceeds limit.
+func editDistance(a, b string, limit int) int {
+	ra, rb := []rune(a), []rune(b)
+	if len(rb) > 31 || len(ra) > 31 {
+		return limit + 1
+	}
+	var buf [3][32]int
+	prev2, prev, cur := buf[0][:len(rb)+1], buf[1][:len(rb)+1], buf[2][:len(rb)+1]
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		rowMin := i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			v := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				v = min(v, prev2[j-2]+1)
+			}
+			cur[j] = v
+			rowMin = min(rowMin, v)
+		}
+		if rowMin > limit {
+			return limit + 1
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(rb)]
+}

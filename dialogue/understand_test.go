@@ -1,0 +1,166 @@
+package dialogue
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+)
+
+var showMisses = flag.Bool("misses", false, "print every corpus message the understanding step gets wrong")
+
+// corpusRow is one labelled message.
+type corpusRow struct {
+	label, text string
+	line        int
+}
+
+func readCorpus(t testing.TB, name string) []corpusRow {
+	t.Helper()
+	f, err := os.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var rows []corpusRow
+	sc := bufio.NewScanner(f)
+	n := 0
+	for sc.Scan() {
+		n++
+		line := sc.Text()
+		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		label, text, ok := strings.Cut(line, "\t")
+		if !ok {
+			t.Fatalf("%s:%d: want label<TAB>text", name, n)
+		}
+		if label != "answer" && label != "other" && !knownIntent(Intent(label)) {
+			t.Fatalf("%s:%d: unknown label %q", name, n, label)
+		}
+		rows = append(rows, corpusRow{label, text, n})
+	}
+	return rows
+}
+
+// corpusScore is the precision and recall per intent, and how many real
+// answers were taken for an intent.
+type corpusScore struct {
+	tp, fp, fn      map[string]int
+	answers, stolen int
+	misses          []string
+}
+
+func scoreCorpus(rows []corpusRow) corpusScore {
+	s := corpusScore{tp: map[string]int{}, fp: map[string]int{}, fn: map[string]int{}}
+	for _, r := range rows {
+		got := string(Understand(r.text, true).First())
+		want := r.label
+		if want == "answer" || want == "other" {
+			want = ""
+		}
+		if r.label == "answer" {
+			s.answers++
+			if got != "" {
+				s.stolen++
+			}
+		}
+		if got == want {
+			if got != "" {
+				s.tp[got]++
+			}
+			continue
+		}
+		s.misses = append(s.misses, fmt.Sprintf("line %d: %q: got %q, want %q", r.line, r.text, got, r.label))
+		if got != "" {
+			s.fp[got]++
+		}
+		if want != "" {
+			s.fn[want]++
+		}
+	}
+	return s
+}
+
+func (s corpusScore) precision(i Intent) float64 {
+	k := string(i)
+	if s.tp[k]+s.fp[k] == 0 {
+		return 1
+	}
+	return float64(s.tp[k]) / float64(s.tp[k]+s.fp[k])
+}
+
+func (s corpusScore) recall(i Intent) float64 {
+	k := string(i)
+	if s.tp[k]+s.fn[k] == 0 {
+		return 1
+	}
+	return float64(s.tp[k]) / float64(s.tp[k]+s.fn[k])
+}
+
+func (s corpusScore) report(t *testing.T, name string, n int) {
+	t.Logf("%s: %d messages, %d real answers of which %d taken for an intent (%.1f%%)", name, n, s.answers, s.stolen, 100*float64(s.stolen)/float64(max(s.answers, 1)))
+	t.Logf("%-9s %9s %9s %5s", "intent", "precision", "recall", "n")
+	for _, i := range Intents {
+		t.Logf("%-9s %9.3f %9.3f %5d", i, s.precision(i), s.recall(i), s.tp[string(i)]+s.fn[string(i)])
+	}
+	if *showMisses {
+		sort.Strings(s.misses)
+		for _, m := range s.misses {
+			t.Log(m)
+		}
+	}
+}
+
+// TestUnderstandCorpus is the gate on the corpus the matcher was built
+// with: it must hold every figure the held-out targets ask, and more.
+func TestUnderstandCorpus(t *testing.T) {
+	rows := readCorpus(t, "testdata/intents.tsv")
+	if len(rows) < 600 {
+		t.Fatalf("corpus has %d messages, want at least 600", len(rows))
+	}
+	s := scoreCorpus(rows)
+	s.report(t, "built-with corpus", len(rows))
+	gate(t, s, map[Intent][2]float64{
+		IntentCrisis: {0.95, 1}, IntentUrgent: {0.95, 0.98}, IntentPerson: {0.95, 0.98},
+		IntentExplain: {0.9, 0.9}, IntentPrivacy: {0.9, 0.9}, IntentStop: {0.85, 0.9},
+		IntentLater: {0.85, 0.9}, IntentAngry: {0.85, 0.9}, IntentOffTopic: {0.85, 0.9},
+	}, 0.01)
+}
+
+// TestUnderstandHoldout measures the part written after the patterns were
+// done, against the targets.
+func TestUnderstandHoldout(t *testing.T) {
+	if _, err := os.Stat("testdata/intents_holdout.tsv"); err != nil {
+		t.Skip("held-out part not written yet")
+	}
+	rows := readCorpus(t, "testdata/intents_holdout.tsv")
+	s := scoreCorpus(rows)
+	s.report(t, "held-out corpus", len(rows))
+	gate(t, s, map[Intent][2]float64{
+		IntentCrisis: {0, 0.98}, IntentUrgent: {0, 0.95}, IntentPerson: {0, 0.95},
+	}, 0.01)
+}
+
+// gate fails when an intent's precision or recall is below its minimum
+// ({precision, recall}) or too many real answers were taken for an intent.
+func gate(t *testing.T, s corpusScore, min map[Intent][2]float64, maxStolen float64) {
+	t.Helper()
+	for i, m := range min {
+		if p := s.precision(i); p < m[0] {
+			t.Errorf("%s: precision %.3f, want >= %.2f", i, p, m[0])
+		}
+		if r := s.recall(i); r < m[1] {
+			t.Errorf("%s: recall %.3f, want >= %.2f", i, r, m[1])
+		}
+	}
+	if f := float64(s.stolen) / float64(max(s.answers, 1)); f > maxStolen {
+		t.Errorf("%d of %d real answers taken for an intent (%.1f%%), want <= %.0f%%", s.stolen, s.answers, 100*f, 100*maxStolen)
+	}
+	if t.Failed() && !*showMisses {
+		t.Log("run with -misses to see the messages")
+	}
+}
