@@ -103,6 +103,30 @@ var messageSpec = map[string][]string{
 	"btn_erase":            {},
 	"btn_erase_yes":        {},
 	"btn_erase_no":         {},
+	// What people mean (understand.go, intents.go, person.go).
+	"crisis":             {},
+	"urgent":             {"call"},
+	"urgent_call":        {},
+	"urgent_call_phone":  {"phone", "?name"},
+	"person_route":       {},
+	"person_route_phone": {"phone", "?name"},
+	"paused_hint":        {},
+	"privacy_answer":     {"days"},
+	"later":              {},
+	"angry":              {},
+	"offtopic":           {},
+	"explain_offer":      {},
+	"btn_continue":       {},
+	"btn_person":         {},
+}
+
+func init() {
+	// Every word the understanding step can explain has an explanation.
+	for _, p := range understander.patterns {
+		if p.word != "" {
+			messageSpec["word_"+p.word] = []string{}
+		}
+	}
 }
 
 // Content holds every message in every language and tone.

@@ -3,6 +3,7 @@ package dialogue
 import (
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"time"
 	"unicode"
@@ -66,6 +67,15 @@ type Outcome struct {
 	Trace Trace
 	// Decision is the segment model's last decision, for staff traces.
 	Decision segment.Decision
+	// Intent is what the understanding step heard in the message
+	// (IntentNone for an answer, a button or a command). Adapters count
+	// it in their metrics; it holds no text.
+	Intent Intent
+	// Sensitive marks a message about a crisis (suicidal thoughts,
+	// self-harm, acute danger): its text must not reach research records
+	// or logs. A runtime that hands the conversation to a worker forwards
+	// it to that worker, flagged.
+	Sensitive bool
 }
 
 // Trace describes the engine after a step, as `proactief chat --trace` prints it.
@@ -75,6 +85,11 @@ type Trace struct {
 	Posterior segment.Posterior `json:"posterior"`
 	Next      string            `json:"next"`
 	Tone      Tone              `json:"tone"`
+	// Intent is what the understanding step heard ("" for none).
+	Intent Intent `json:"intent,omitempty"`
+	// Parsed is how a typed answer to a statement was read: "value 4",
+	// "skip", "why" or "not understood"; "" when no answer was read.
+	Parsed string `json:"parsed,omitempty"`
 }
 
 // Events of the state machine. Global commands (/opnieuw, /stop, /vergeet)
@@ -138,11 +153,12 @@ func KnownPhase(p string) bool {
 // turn is the work of one Step: the state being changed and the replies
 // being gathered.
 type turn struct {
-	e   *Engine
-	st  State
-	in  Input
-	out Outcome
-	dec segment.Decision
+	e      *Engine
+	st     State
+	in     Input
+	out    Outcome
+	dec    segment.Decision
+	parsed string // how a typed answer was read, for the trace
 }
 
 // Step handles one message: it returns the new state and the replies. It
@@ -178,11 +194,21 @@ func (t *turn) finish() {
 	t.out.State = t.st
 	ans := t.st.Answers()
 	post := t.e.model.Posterior(ans)
-	t.out.Trace = Trace{State: t.st.Phase, Answered: t.st.Answered(), Posterior: post, Next: t.st.Pending, Tone: t.tone()}
+	t.out.Trace = Trace{State: t.st.Phase, Answered: t.st.Answered(), Posterior: roundPosterior(post), Next: t.st.Pending, Tone: t.tone(),
+		Intent: t.out.Intent, Parsed: t.parsed}
 	if t.dec.Posterior == (segment.Posterior{}) {
 		t.dec = t.e.model.Next(ans)
 	}
 	t.out.Decision = t.dec
+}
+
+// roundPosterior rounds to three decimals, so a trace reads 0.22 rather
+// than 0.22000000000000003.
+func roundPosterior(p segment.Posterior) segment.Posterior {
+	for i := range p {
+		p[i] = math.Round(p[i]*1000) / 1000
+	}
+	return p
 }
 
 // fire moves the machine. A NoTransitionError (a self-transition) is not a
@@ -290,6 +316,10 @@ func (t *turn) handle() {
 		t.reask()
 		return
 	}
+	if t.in.Choice != "" && t.in.Prompt == promptPause && t.st.Prompt == promptPause {
+		t.paused("")
+		return
+	}
 	if t.in.Choice != "" && t.in.Prompt != "" && t.in.Prompt != promptPrivacy && t.in.Prompt != t.st.Prompt {
 		t.say("stale_button")
 		t.reask()
@@ -304,7 +334,18 @@ func (t *turn) handle() {
 			t.say("staff_only")
 			return
 		}
+		if strings.HasPrefix(text, "/") && t.command(text) {
+			return
+		}
+		// What the person means comes before any answer: a crisis, an
+		// urgent need or a request for a person is never read as one.
+		if t.understood(text) {
+			return
+		}
 		if t.command(text) {
+			return
+		}
+		if t.paused(text) {
 			return
 		}
 	} else if t.in.Prompt == promptPrivacy {

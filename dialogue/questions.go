@@ -119,6 +119,12 @@ func (t *turn) profiling(text string) {
 		}
 		p = segment.Parsed{Kind: segment.Value, Value: v}
 	}
+	if t.in.Choice == "" {
+		t.parsed = p.Kind.String()
+		if p.Kind == segment.Value {
+			t.parsed = "value " + strconv.Itoa(p.Value)
+		}
+	}
 	switch p.Kind {
 	case segment.Why:
 		s, _ := segment.Find(t.st.Pending)
