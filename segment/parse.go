@@ -133,6 +133,8 @@ var lexicon = map[string]int{
 	"sorry": cFill, "hoi": cFill, "over": cFill, "nog": cFill, "al": cFill, "eh?": cFill, "bedoel": cFill,
 	"mean": cFill, "recht": cFill, "niets": cFill, "niks": cFill, "meer": cFill, "want": cFill,
 	"weer": cFill, "even": cFill, "keer": cFill, "heer": cFill, "eerst": cFill, "agreed": cYes,
+	"deels": cMild, "gedeeltelijk": cMild, "partly": cMild, "partially": cMild,
+	"nor": cFill, "vaak": cFill, "often": cFill, "usually": cFill,
 }
 
 // emoji maps emoji to the words they stand for in an answer.
@@ -146,6 +148,28 @@ var emoji = map[rune]string{
 	'😠': "helemaal niet", '😡': "helemaal niet", '🤬': "helemaal niet",
 	'🤷': "weet niet", '⏭': "skip",
 	'❓': "waarom", '❔': "waarom",
+}
+
+// scaleFiller are the words that may stand beside a digit in an answer
+// besides the lexicon's: "4 van de 5", "4 out of 5".
+var scaleFiller = map[string]bool{"van": true, "uit": true, "op": true, "out": true, "of": true, "de": true, "geef": true, "give": true, "say": true, "id": true, "would": true}
+
+// knownWords are real words that look like answer words ("mens" and
+// "eens"). The typo rule: a word on this list is never corrected into an
+// answer word, however close it is; only unknown words are.
+var knownWords = map[string]bool{
+	"mens": true, "mensen": true, "week": true, "weken": true, "geel": true, "heen": true, "geld": true,
+	"teen": true, "been": true, "leen": true, "neef": true, "steen": true, "zeep": true, "meen": true,
+	"goed": true, "goede": true, "hoed": true, "werk": true, "help": true, "hulp": true, "niets": true,
+	"eten": true, "elke": true, "neem": true, "wees": true, "gees": true, "jaar": true, "maar": true,
+	"waar": true, "naar": true, "haar": true, "klap": true, "klok": true, "kopen": true, "koopt": true,
+	"zeggen": true, "dood": true, "mees": true, "leef": true, "leven": true,
+	"nieuw": true, "neus": true, "noot": true, "node": true, "nood": true, "mooi": true,
+	"beter": true, "belang": true, "belangen": true, "bang": true, "moet": true, "moeten": true,
+	"snap": true, "snapt": true, "spreken": true, "praten": true, "bellen": true, "huis": true,
+	"mean": true, "meant": true, "yet": true, "yesterday": true, "note": true, "nose": true, "now": true,
+	"sue": true, "sore": true, "agent": true, "trust": true, "tree": true,
+	"geven": true, "heeft": true, "keel": true, "kerel": true, "deel": true,
 }
 
 // numberWords are spelled-out scale values accepted as the only content.
@@ -184,6 +208,14 @@ func Parse(text string) Parsed {
 	if v, ok, bad := number(toks); bad {
 		return Parsed{}
 	} else if ok {
+		// A digit inside other text is not an answer ("ik heb 2
+		// kinderen", "<script>alert(1)</script>"): only scale words and
+		// fillers may stand beside it ("een 4", "4 van de 5", "ik geef een 3").
+		for _, t := range toks {
+			if t.num == 0 && t.w != "/" && t.cls == 0 && !scaleFiller[t.w] {
+				return Parsed{}
+			}
+		}
 		return Parsed{Kind: Value, Value: v}
 	}
 	return words(toks)
@@ -268,6 +300,9 @@ func squeeze(w string) string {
 func classify(w string) int {
 	if c, ok := lexicon[w]; ok {
 		return c
+	}
+	if knownWords[w] {
+		return 0
 	}
 	if c, ok := fuzzy(w); ok {
 		return c
@@ -450,6 +485,18 @@ func words(toks []token) Parsed {
 		" no opinion ", " geen antwoord ", " wil ik niet zeggen ", " zeg ik niet "} {
 		if strings.Contains(joined, p) {
 			return Parsed{Kind: Skip}
+		}
+	}
+	for _, p := range []string{" dat is zo ", " is zo ", " dat is waar ", " is waar ", " thats true ", " thats right ",
+		" that is true ", " klopt wel ", " dat klopt ", " zo is het "} {
+		if strings.Contains(joined, p) && !has(ct, cNeg|cNo) {
+			return Parsed{Kind: Value, Value: 4}
+		}
+	}
+	for _, p := range []string{" neither agree nor disagree ", " niet eens en niet oneens ", " niet mee eens en niet mee oneens ",
+		" neither ", " sort of ", " kind of ", " zo half ", " min of meer ", " more or less "} {
+		if strings.Contains(joined, p) {
+			return Parsed{Kind: Value, Value: 3}
 		}
 	}
 	if strings.Contains(joined, " gaat wel ") || strings.Contains(joined, " so so ") ||

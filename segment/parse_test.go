@@ -107,3 +107,25 @@ func BenchmarkParse(b *testing.B) {
 		Parse(in[i%len(in)])
 	}
 }
+
+// TestParseIssue13 holds the free-text answers issue 13 found missing and
+// the digits inside other text that must not be answers.
+func TestParseIssue13(t *testing.T) {
+	v := func(n int) Parsed { return Parsed{Kind: Value, Value: n} }
+	nu := Parsed{}
+	for _, c := range []struct {
+		in   string
+		want Parsed
+	}{
+		{"dat is zo", v(4)}, {"Dat is zo.", v(4)}, {"deels", v(3)}, {"gedeeltelijk", v(3)}, {"partly", v(3)},
+		{"neither agree nor disagree", v(3)}, {"that's true", v(4)}, {"dat is waar", v(4)}, {"nee dat is niet zo", v(2)},
+		{"<script>alert(1)</script>", nu}, {"ik heb 2 kinderen", nu}, {"mijn zoon is 4", nu}, {"testing 1 2 3", nu},
+		{"ik geef een 3", v(3)}, {"4 van de 5", v(4)}, {"een 4", v(4)},
+		// A content word is never read as an answer word by the typo rule.
+		{"mens", nu}, {"ik wil een mens spreken", nu}, {"week", nu},
+	} {
+		if got := Parse(c.in); got != c.want {
+			t.Errorf("Parse(%q) = %+v, want %+v", c.in, got, c.want)
+		}
+	}
+}
