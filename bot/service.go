@@ -49,6 +49,14 @@ type Result struct {
 	// Assigned is the segment (1..3) when this step ended the statements,
 	// 0 otherwise: for figures, never shown to the person.
 	Assigned int
+	// Intent is what the understanding step heard in the message
+	// (dialogue.IntentNone for an answer, a button or a command); adapters
+	// count it in their metrics, which is all that is kept of a crisis.
+	Intent dialogue.Intent
+	// Sensitive marks a crisis message: its text went to no research
+	// record, and the adapter must not log anything about it beyond the
+	// counter. A handover to a worker forwards it, flagged.
+	Sensitive bool
 
 	showData bool
 	tally    map[string]int
@@ -231,11 +239,17 @@ func (s *Service) apply(sess *Session, in Inbound, research string) Result {
 	}
 	if !out.Erase && out.State.Consent.Researchable() {
 		sess.Research = research
-		s.recordResearch(sess, in, out, replies)
+		// A crisis message never reaches a research record, nor does the
+		// answer to it: an anonymous counter in the adapters' metrics is
+		// all that is kept.
+		if !out.Sensitive {
+			s.recordResearch(sess, in, out, replies)
+		}
 	}
 	sess.markSeen(in.MessageID, replies)
 	trimSeen(sess)
-	res := Result{Replies: replies, Trace: out.Trace, showData: out.ShowData, tally: tallies(before, out.State, in.Time)}
+	res := Result{Replies: replies, Trace: out.Trace, showData: out.ShowData, tally: tallies(before, out.State, in.Time),
+		Intent: out.Intent, Sensitive: out.Sensitive}
 	if !before.Done && out.State.Done {
 		res.Assigned = int(SegmentOf(out.State))
 	}

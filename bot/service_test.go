@@ -305,3 +305,63 @@ func TestAssignedOnlyWhenStatementsEnd(t *testing.T) {
 		t.Fatalf("assigned again after the offer")
 	}
 }
+
+// TestGoldenIntents runs a crisis, an urgent need and a request for a
+// person in each tone, with research consent, and checks that the crisis
+// message reached no research record and no byte of the file.
+func TestGoldenIntents(t *testing.T) {
+	const crisis = "ik zie het niet meer zitten, ik wil niet meer leven"
+	for _, tone := range []struct{ name, cmd string }{
+		{"neutral", ""}, {"brief", "korter"}, {"autonomy", "/keuzes"}, {"slow", "meer uitleg"},
+	} {
+		t.Run(tone.name, func(t *testing.T) {
+			h := newHarness(t)
+			u := "citizen-intents-" + tone.name
+			h.say(u, "/start")
+			h.say(u, "#yes")
+			h.say(u, "ja")
+			if tone.cmd != "" {
+				h.say(u, tone.cmd)
+			}
+			if res := h.say(u, "ik wil een mens spreken"); res.Intent != dialogue.IntentPerson {
+				t.Fatalf("intent=%q, want person", res.Intent)
+			}
+			h.say(u, "verder")
+			if res := h.say(u, "ik word volgende week uit mijn huis gezet"); res.Intent != dialogue.IntentUrgent {
+				t.Fatalf("intent=%q, want urgent", res.Intent)
+			}
+			h.say(u, "#continue")
+			res := h.say(u, crisis)
+			if res.Intent != dialogue.IntentCrisis || !res.Sensitive {
+				t.Fatalf("intent=%q sensitive=%v, want crisis, sensitive", res.Intent, res.Sensitive)
+			}
+			if !strings.Contains(res.Replies[0].Text, "113") || !strings.Contains(res.Replies[0].Text, "112") {
+				t.Fatalf("crisis reply lacks 113 or 112: %q", res.Replies[0].Text)
+			}
+			h.say(u, "verder")
+			res = h.say(u, "4")
+			if res.Trace.Answered != 1 {
+				t.Fatalf("answered=%d after going on, want 1", res.Trace.Answered)
+			}
+			golden(t, "intents_"+tone.name, h.log.String())
+			var texts []string
+			if err := h.db.Research(context.Background(), func(r bot.ResearchTurn) error {
+				texts = append(texts, r.Text)
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if len(texts) == 0 {
+				t.Fatalf("no research records at all: the test proves nothing")
+			}
+			for _, x := range texts {
+				if strings.Contains(x, "zitten") || strings.Contains(x, "113") {
+					t.Fatalf("a research record holds the crisis turn: %q", x)
+				}
+			}
+			h.db.Close()
+			bottest.FileLacks(t, h.path, u, crisis, "niet meer leven")
+			h.open()
+		})
+	}
+}

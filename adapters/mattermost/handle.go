@@ -157,6 +157,9 @@ func (a *Adapter) process(ctx context.Context, j job) {
 		}
 	} else {
 		a.m.messages.WithLabelValues("handled").Inc()
+		if res.Intent != dialogue.IntentNone {
+			a.m.intents.WithLabelValues(string(res.Intent)).Inc()
+		}
 		j.delivered = nil // new replies: none of them was posted
 	}
 	a.remember(k, res.Replies)

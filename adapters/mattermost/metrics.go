@@ -8,6 +8,7 @@ import (
 
 type metrics struct {
 	messages   *prometheus.CounterVec
+	intents    *prometheus.CounterVec
 	sends      *prometheus.CounterVec
 	reconnects prometheus.Counter
 	connected  prometheus.Gauge
@@ -23,6 +24,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "proactief_mattermost_messages_total",
 			Help: "Messages from Mattermost by outcome: handled, duplicate, refused (not allowed), unavailable (handler failed), forged (bad button signature).",
 		}, []string{"result"}),
+		intents: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "proactief_mattermost_intents_total",
+			Help: "Messages by what they meant besides an answer (crisis, urgent, person, explain, privacy, stop, later, angry, offtopic). Only this count is kept of a crisis.",
+		}, []string{"intent"}),
 		sends: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "proactief_mattermost_sends_total",
 			Help: "Attempts to post a reply by outcome: ok, retry, failed (given up).",
@@ -50,6 +55,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		return m
 	}
 	m.messages = register(reg, m.messages)
+	m.intents = register(reg, m.intents)
 	m.sends = register(reg, m.sends)
 	m.reconnects = register(reg, m.reconnects)
 	m.connected = register(reg, m.connected)

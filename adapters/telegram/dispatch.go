@@ -288,6 +288,9 @@ func (a *Adapter) handle(ctx context.Context, id, chat int64, in bot.Inbound) (r
 			if dialogue.KnownPhase(res.Phase) {
 				a.m.phases.WithLabelValues(res.Phase).Inc()
 			}
+			if res.Intent != dialogue.IntentNone {
+				a.m.intents.WithLabelValues(string(res.Intent)).Inc()
+			}
 		}
 		return res, true, nil
 	}

@@ -18,6 +18,7 @@ type metrics struct {
 	throttled  prometheus.Counter       // 429 answers
 	phases     *prometheus.CounterVec   // phase after a step
 	segments   *prometheus.CounterVec   // segment assigned when the statements end
+	intents    *prometheus.CounterVec   // what the understanding step heard (crisis, urgent, ...)
 	inFlight   prometheus.Gauge         //
 	unacked    prometheus.Gauge         //
 	requests   *prometheus.HistogramVec // method
@@ -45,6 +46,8 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "steps_total", Help: "Conversation steps, by the conversation's state after the step."}, []string{"phase"}),
 		segments: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub,
 			Name: "segments_assigned_total", Help: "Conversations whose statements ended, by the segment inferred (1, 2, 3)."}, []string{"segment"}),
+		intents: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub,
+			Name: "intents_total", Help: "Messages by what they meant besides an answer (crisis, urgent, person, explain, privacy, stop, later, angry, offtopic). Only this count is kept of a crisis."}, []string{"intent"}),
 		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub,
 			Name: "updates_in_flight", Help: "Updates being handled now."}),
 		unacked: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub,
@@ -56,7 +59,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.received, m.handled, m.duplicates, m.latency, m.sent, m.sendErrors, m.throttled, m.phases, m.segments, m.inFlight, m.unacked, m.requests} {
+	for _, c := range []prometheus.Collector{m.received, m.handled, m.duplicates, m.latency, m.sent, m.sendErrors, m.throttled, m.phases, m.segments, m.intents, m.inFlight, m.unacked, m.requests} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register telegram metrics: %w", err)
 		}
