@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/proactief/proactief/segment"
 )
 
 //go:embed content/*.txt
@@ -121,6 +123,12 @@ var messageSpec = map[string][]string{
 }
 
 func init() {
+	// Every statement has a conversational phrasing and a simpler
+	// explanation in every tone.
+	for _, st := range segment.Statements() {
+		messageSpec["ask_"+st.ID] = []string{}
+		messageSpec["explain_"+st.ID] = []string{}
+	}
 	// Every word the understanding step can explain has an explanation.
 	for _, p := range understander.patterns {
 		if p.word != "" {

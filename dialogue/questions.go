@@ -74,14 +74,33 @@ func (t *turn) askStatement(id string, fresh bool) {
 	t.ask(strings.TrimSpace(text), promptQuestionPrefix+id, t.scaleChoices(s)...)
 }
 
+// flipMark starts a phrasing that asks the opposite of the study's
+// statement (a negation turned positive, for the slow tone); the answer is
+// then turned around before it is recorded.
+const flipMark = "~ "
+
+// questionText is the statement as asked in the current tone.
 func (t *turn) questionText(s segment.Statement) string {
+	q, _ := t.phrasing(s)
+	return q
+}
+
+// phrasing returns the statement's conversational phrasing in the current
+// tone, and whether it asks the opposite of the study's statement.
+func (t *turn) phrasing(s segment.Statement) (string, bool) {
+	if q := t.text("ask_" + s.ID); q != "" {
+		if strings.HasPrefix(q, flipMark) {
+			return strings.TrimPrefix(q, flipMark), true
+		}
+		return q, false
+	}
 	if t.st.Lang == "en" && s.AskEN != "" {
-		return s.AskEN
+		return s.AskEN, false
 	}
 	if s.AskNL != "" {
-		return s.AskNL
+		return s.AskNL, false
 	}
-	return s.Text
+	return s.Text, false
 }
 
 func (t *turn) scaleChoices(s segment.Statement) []Choice {
@@ -154,6 +173,13 @@ func (t *turn) profiling(text string) {
 	value := 0
 	if p.Kind == segment.Value {
 		value = p.Value
+		if s, ok := segment.Find(t.st.Pending); ok {
+			if _, flipped := t.phrasing(s); flipped {
+				// The question was asked the other way round: record the
+				// answer in the direction of the study's statement.
+				value = 6 - value
+			}
+		}
 	}
 	t.st.Steps = append(t.st.Steps, Step{Statement: t.st.Pending, Value: value, At: t.in.Time})
 	post := t.e.model.Posterior(t.st.Answers())

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/proactief/proactief/segment"
 )
 
 var showMisses = flag.Bool("misses", false, "print every corpus message the understanding step gets wrong")
@@ -162,5 +164,116 @@ func gate(t *testing.T, s corpusScore, min map[Intent][2]float64, maxStolen floa
 	}
 	if t.Failed() && !*showMisses {
 		t.Log("run with -misses to see the messages")
+	}
+}
+
+// TestStatementPhrasings checks that every statement has a phrasing and an
+// explanation in every tone and language, that the slow phrasings read
+// easier (Flesch-Douma) than the study's survey wording, and that a slow
+// phrasing without the negation turns the answer around.
+func TestStatementPhrasings(t *testing.T) {
+	e := newEngine(t)
+	var slow, survey float64
+	n := 0
+	for _, st := range segment.Statements() {
+		for _, lang := range Languages {
+			for _, tone := range Tones {
+				for _, key := range []string{"ask_" + st.ID, "explain_" + st.ID} {
+					if e.Content().Text(lang, key, tone) == "" {
+						t.Errorf("%s %s has no %s variant", lang, key, tone)
+					}
+				}
+			}
+		}
+		s, ok1 := fleschDouma(strings.TrimPrefix(e.Content().Text("nl", "ask_"+st.ID, Slow), flipMark))
+		v, ok2 := fleschDouma(st.AskNL)
+		if ok1 && ok2 {
+			slow, survey, n = slow+s, survey+v, n+1
+		}
+	}
+	slow, survey = slow/float64(n), survey/float64(n)
+	t.Logf("mean Flesch-Douma of the statements: survey wording %.1f, slow phrasing %.1f", survey, slow)
+	if slow <= survey {
+		t.Errorf("slow phrasings (%.1f) do not read easier than the survey wording (%.1f)", slow, survey)
+	}
+}
+
+// TestFlippedPhrasingFlipsTheAnswer: "Weet je waar je hulp kunt krijgen?"
+// answered "helemaal eens" is the study's "Ik weet niet waar ..." at 1.
+func TestFlippedPhrasingFlipsTheAnswer(t *testing.T) {
+	e := newEngine(t)
+	for _, c := range []struct {
+		tone Tone
+		in   string
+		want int
+	}{
+		{Slow, "5", 1}, {Slow, "ja", 2}, {Slow, "helemaal niet", 5}, {Brief, "5", 5}, {Neutral, "4", 4},
+	} {
+		st := State{Phase: PhaseProfiling, Lang: "nl", Style: c.tone, Pending: "doen_weet_niet_waar", Prompt: promptQuestionPrefix + "doen_weet_niet_waar",
+			Consent: Consent{Keep: &Decision{Given: true}, Research: &Decision{Given: true}}}
+		if c.tone == Neutral {
+			st.Style = ""
+		}
+		out := e.Step(st, Input{Text: c.in})
+		steps := out.State.Steps
+		if len(steps) != 1 || steps[0].Statement != "doen_weet_niet_waar" || steps[0].Value != c.want {
+			t.Errorf("tone %s, %q: steps=%+v, want doen_weet_niet_waar=%d", c.tone, c.in, steps, c.want)
+		}
+	}
+}
+
+// TestIntentsInEveryState sends a crisis, an urgent need and a request for
+// a person in every state and checks the answer and that nothing was
+// stored as an answer.
+func TestIntentsInEveryState(t *testing.T) {
+	e := newEngine(t)
+	yes := &Decision{Given: true}
+	states := map[string]State{
+		"welcome":          {},
+		"consent_keep":     {Phase: PhaseConsentKeep, Prompt: promptConsentKeep},
+		"consent_research": {Phase: PhaseConsentResearch, Prompt: promptConsentResearch, Consent: Consent{Keep: yes}},
+		"profiling":        {Phase: PhaseProfiling, Pending: "doen_weet_niet_waar", Prompt: promptQuestionPrefix + "doen_weet_niet_waar", Consent: Consent{Keep: yes, Research: yes}},
+		"offer":            {Phase: PhaseOffer, Prompt: promptOffer, Consent: Consent{Keep: yes, Research: yes}},
+		"closing":          {Phase: PhaseClosing, Consent: Consent{Keep: yes, Research: yes}},
+		"confirm_erase":    {Phase: PhaseConfirmErase, Prev: PhaseOffer, Prompt: promptErase, Consent: Consent{Keep: yes, Research: yes}},
+	}
+	for name, st := range states {
+		for _, c := range []struct {
+			text   string
+			intent Intent
+			needle string
+		}{
+			{"ik wil niet meer leven", IntentCrisis, "113"},
+			{"i want to kill myself", IntentCrisis, "0800-0113"},
+			{"de deurwaarder staat voor de deur", IntentUrgent, "0800-8115"},
+			{"ik wil een mens spreken", IntentPerson, "14"},
+			{"wie kan mijn gegevens zien?", IntentPrivacy, "/gegevens"},
+		} {
+			st.Lang = "nl"
+			out := e.Step(st, Input{Text: c.text})
+			if name == "welcome" && c.intent == IntentPrivacy {
+				continue // nothing asked yet: the welcome comes first
+			}
+			if out.Intent != c.intent {
+				t.Errorf("%s: %q: intent=%q, want %q", name, c.text, out.Intent, c.intent)
+				continue
+			}
+			all := ""
+			for _, r := range out.Replies {
+				all += r.Text + "\n"
+			}
+			if !strings.Contains(all, c.needle) {
+				t.Errorf("%s: %q: replies lack %q:\n%s", name, c.text, c.needle, all)
+			}
+			if len(out.State.Steps) != len(st.Steps) {
+				t.Errorf("%s: %q was stored as an answer", name, c.text)
+			}
+			if out.State.Phase != st.Phase && !(name == "welcome") {
+				t.Errorf("%s: %q moved the conversation to %s", name, c.text, out.State.Phase)
+			}
+			if c.intent == IntentCrisis && !out.Sensitive {
+				t.Errorf("%s: a crisis is not marked sensitive", name)
+			}
+		}
 	}
 }

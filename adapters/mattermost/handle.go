@@ -302,7 +302,9 @@ func (a *Adapter) posts(j job, r dialogue.Reply) []*model.Post {
 	if len(r.Choices) > 0 && a.opts.ActionsURL == "" {
 		var b strings.Builder
 		for i, c := range r.Choices {
-			fmt.Fprintf(&b, "\n%d. %s", i+1, c.Label)
+			// A label that already starts with its number ("1 Helemaal
+			// oneens") is not numbered twice.
+			fmt.Fprintf(&b, "\n%d. %s", i+1, strings.TrimPrefix(c.Label, strconv.Itoa(i+1)+" "))
 		}
 		text = strings.TrimRight(text, "\n") + "\n" + b.String()
 	}

@@ -162,7 +162,9 @@ func (c *Chat) print(replies []dialogue.Reply) {
 		if len(r.Choices) > 0 {
 			c.last, c.prompt = r.Choices, r.Prompt
 			for i, ch := range r.Choices {
-				fmt.Fprintf(c.out, "  %d. %s\n", i+1, ch.Label)
+				// A label that already starts with its number ("1
+				// Helemaal oneens") is not numbered twice.
+				fmt.Fprintf(c.out, "  %d. %s\n", i+1, strings.TrimPrefix(ch.Label, strconv.Itoa(i+1)+" "))
 			}
 		}
 		fmt.Fprintln(c.out)
