@@ -125,6 +125,12 @@ func (t *turn) profiling(text string) {
 	switch c := t.in.Choice; c {
 	case "":
 		p = segment.Parse(text)
+		if s, ok := segment.Find(t.st.Pending); ok && p.Kind != segment.Why {
+			q, _ := t.phrasing(s)
+			if v, ok := echoAnswer(text, s, q); ok {
+				p = segment.Parsed{Kind: segment.Value, Value: v}
+			}
+		}
 	case "skip":
 		p = segment.Parsed{Kind: segment.Skip}
 	case "why":

@@ -113,6 +113,13 @@ func StaffTrace(o Outcome) string {
 	if d.Done || next == "" {
 		next = "(none: profiling stops)"
 	}
-	return fmt.Sprintf("trace: P=[%.3f %.3f %.3f] leading %d (%s, %.0f%%) | next %s, expected info %.3f bits | P(change)=%.3f, ~%d to go | %s | tone %s",
-		d.Posterior[0], d.Posterior[1], d.Posterior[2], best, best, p*100, next, d.Gain, d.PChange, d.Remaining, d.Reason, o.Trace.Tone)
+	heard := ""
+	if o.Intent != IntentNone {
+		heard += " | intent " + string(o.Intent)
+	}
+	if o.Trace.Parsed != "" {
+		heard += " | parsed " + o.Trace.Parsed
+	}
+	return fmt.Sprintf("trace: P=[%.3f %.3f %.3f] leading %d (%s, %.0f%%) | next %s, expected info %.3f bits | P(change)=%.3f, ~%d to go | %s | tone %s%s",
+		d.Posterior[0], d.Posterior[1], d.Posterior[2], best, best, p*100, next, d.Gain, d.PChange, d.Remaining, d.Reason, o.Trace.Tone, heard)
 }

@@ -277,3 +277,40 @@ func TestIntentsInEveryState(t *testing.T) {
 		}
 	}
 }
+
+// TestEchoAnswers: an answer that says the statement again is read by its
+// direction, not as "I don't know".
+func TestEchoAnswers(t *testing.T) {
+	e := newEngine(t)
+	for _, c := range []struct {
+		stmt, in string
+		want     int // 0: not an answer
+	}{
+		{"doen_weet_niet_waar", "ik weet niet waar ik hulp kan krijgen", 4},
+		{"doen_weet_niet_waar", "ja ik weet niet waar ik hulp kan krijgen", 4},
+		{"doen_weet_niet_waar", "klopt, ik weet echt niet waar ik heen moet", 5},
+		{"doen_weet_niet_waar", "nee ik weet wel waar ik hulp kan krijgen", 2},
+		{"doen_weet_niet_waar", "no, i know where to get help", 2},
+		{"doen_weet_niet_waar", "i don't know where to get help, that's true", 4},
+		{"doen_weet_niet_waar", "weet ik niet", 0},
+		{"vertrouwen_belooft", "de overheid doet nooit wat ze belooft", 2},
+		{"vertrouwen_belooft", "de overheid doet wat ze belooft", 4},
+		{"taal_moeilijk", "ja veel moeilijke woorden", 4},
+		{"digi_online", "online zoeken lukt me wel", 4},
+		{"digi_online", "ik heb 2 kinderen", 0},
+	} {
+		st := State{Phase: PhaseProfiling, Lang: "nl", Pending: c.stmt, Prompt: promptQuestionPrefix + c.stmt,
+			Consent: Consent{Keep: &Decision{Given: true}, Research: &Decision{Given: true}}}
+		out := e.Step(st, Input{Text: c.in})
+		got := -1
+		if len(out.State.Steps) == 1 {
+			got = out.State.Steps[0].Value
+		}
+		switch {
+		case c.want == 0 && len(out.State.Steps) == 1 && got > 0:
+			t.Errorf("%s: %q was read as %d, want no value", c.stmt, c.in, got)
+		case c.want > 0 && got != c.want:
+			t.Errorf("%s: %q: value=%d, want %d (trace %+v)", c.stmt, c.in, got, c.want, out.Trace)
+		}
+	}
+}
