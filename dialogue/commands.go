@@ -23,7 +23,7 @@ func (t *turn) command(text string) bool {
 		}
 		return true
 	case "/help", "/hulp", "help", "hulp", "/?":
-		t.say("help")
+		t.say("help", "contact", t.text(t.contactKey("contact"), t.contactArgs()...))
 		t.reask()
 		return true
 	case "/privacy", "privacy":

@@ -2,12 +2,52 @@ package dialogue
 
 import (
 	"strconv"
+	"strings"
 )
 
 func (t *turn) welcome() {
 	t.fire("begin")
-	t.say("intro", "days", strconv.Itoa(t.e.opts.RetentionDays))
+	t.say("intro", "days", strconv.Itoa(t.e.opts.RetentionDays), "bot", t.text(t.contactKey("bot"), "name", t.e.opts.Municipality.Name), "responsible", t.responsible())
+	if c, ok := t.campaign(); ok {
+		text := c.Text
+		if t.st.Lang == "en" && c.TextEN != "" {
+			text = c.TextEN
+		}
+		t.say("campaign", "text", text)
+	}
 	t.askConsentKeep()
+}
+
+// campaign returns the campaign the conversation was started from, if it
+// is one the deployment knows.
+func (t *turn) campaign() (Campaign, bool) {
+	if t.st.Source == "" {
+		return Campaign{}, false
+	}
+	for _, c := range t.e.opts.Campaigns {
+		if strings.EqualFold(c.Name, t.st.Source) {
+			return c, true
+		}
+	}
+	return Campaign{}, false
+}
+
+// responsible says who is responsible for the data (AVG art. 13) and where
+// the privacy statement is.
+func (t *turn) responsible() string {
+	m := t.e.opts.Municipality
+	if !m.configured() {
+		return t.text("responsible")
+	}
+	controller := m.Controller
+	if controller == "" {
+		controller = t.text("controller_default", "name", m.Name)
+	}
+	s := t.text("responsible_local", "controller", controller)
+	if m.PrivacyURL != "" {
+		s += " " + t.text("privacy_statement", "url", m.PrivacyURL)
+	}
+	return s
 }
 
 func (t *turn) askConsentKeep() {
@@ -48,7 +88,7 @@ func (t *turn) yesNo(text string) (yes, ok bool) {
 	case "no":
 		return false, true
 	case "more":
-		t.say("consent_more", "days", strconv.Itoa(t.e.opts.RetentionDays))
+		t.explainConsent()
 		t.reask()
 		return false, false
 	case "":
@@ -63,10 +103,20 @@ func (t *turn) yesNo(text string) (yes, ok bool) {
 	case answerNo:
 		return false, true
 	case answerWhy:
-		t.say("consent_more", "days", strconv.Itoa(t.e.opts.RetentionDays))
+		t.explainConsent()
 	default:
 		t.say("consent_unclear")
 	}
 	t.reask()
 	return false, false
+}
+
+// explainConsent answers "Waarom?" at a consent question: what keeping
+// means at the first question, what research means at the second.
+func (t *turn) explainConsent() {
+	if t.st.Phase == PhaseConsentResearch {
+		t.say("consent_research_more", "days", strconv.Itoa(t.e.opts.ResearchDays))
+		return
+	}
+	t.say("consent_more", "days", strconv.Itoa(t.e.opts.RetentionDays))
 }

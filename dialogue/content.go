@@ -3,6 +3,7 @@ package dialogue
 import (
 	"bufio"
 	"embed"
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -22,89 +23,131 @@ var Languages = []string{"nl", "en"}
 // listed is an error, and so is a listed one that a variant leaves out,
 // except for the ones marked optional with a leading "?".
 var messageSpec = map[string][]string{
-	"intro":                {"?days"},
-	"consent_keep_q":       {"days"},
-	"consent_research_q":   {},
-	"consent_more":         {"days"},
-	"consent_unclear":      {},
-	"keep_yes":             {},
-	"keep_no":              {},
-	"research_yes":         {},
-	"research_no":          {},
-	"profiling_intro":      {"?n"},
-	"question":             {"question", "progress"},
-	"progress_many":        {"n"},
-	"progress_one":         {},
-	"progress_more":        {"n"},
-	"ack":                  {},
-	"skipped":              {},
-	"not_understood":       {"question"},
-	"not_understood_again": {},
-	"why":                  {"why"},
-	"style_brief":          {},
-	"style_slow":           {},
-	"style_autonomy":       {},
-	"style_auto":           {},
-	"offer":                {},
-	"offer_link":           {},
-	"offer_person":         {},
-	"offer_self":           {},
-	"offer_later":          {},
-	"offer_unclear":        {},
-	"closing":              {},
-	"closed_hint":          {},
-	"stopped":              {},
-	"stopped_early":        {},
-	"help":                 {},
-	"privacy":              {"keep", "research", "days"},
-	"status_yes":           {},
-	"status_no":            {},
-	"status_open":          {},
-	"keep_withdrawn":       {},
-	"keep_given":           {},
-	"research_withdrawn":   {},
-	"research_given":       {},
-	"data":                 {"data"},
-	"data_empty":           {},
-	"erase_q":              {},
-	"erased":               {},
-	"erase_cancelled":      {},
-	"restart":              {},
-	"welcome_back":         {},
-	"nontext":              {},
-	"empty":                {},
-	"too_long":             {},
-	"bad_text":             {},
-	"unavailable":          {},
-	"stale_button":         {},
-	"unknown_command":      {},
-	"staff_only":           {},
-	"btn_yes":              {},
-	"btn_no":               {},
-	"btn_more":             {},
-	"btn_skip":             {},
-	"btn_why":              {},
-	"btn_agree_1":          {},
-	"btn_agree_2":          {},
-	"btn_agree_3":          {},
-	"btn_agree_4":          {},
-	"btn_agree_5":          {},
-	"btn_imp_1":            {},
-	"btn_imp_2":            {},
-	"btn_imp_3":            {},
-	"btn_imp_4":            {},
-	"btn_imp_5":            {},
-	"btn_offer_link":       {},
-	"btn_offer_person":     {},
-	"btn_offer_self":       {},
-	"btn_offer_later":      {},
-	"btn_keep_off":         {},
-	"btn_keep_on":          {},
-	"btn_research_off":     {},
-	"btn_research_on":      {},
-	"btn_erase":            {},
-	"btn_erase_yes":        {},
-	"btn_erase_no":         {},
+	"intro":                       {"?days", "bot", "responsible"},
+	"bot":                         {},
+	"bot_local":                   {"name"},
+	"responsible":                 {},
+	"responsible_local":           {"controller"},
+	"controller_default":          {"name"},
+	"privacy_statement":           {"url"},
+	"campaign":                    {"text"},
+	"consent_keep_q":              {"days"},
+	"consent_research_q":          {},
+	"consent_more":                {"days"},
+	"consent_research_more":       {"days"},
+	"consent_unclear":             {},
+	"keep_yes":                    {},
+	"keep_no":                     {},
+	"research_yes":                {},
+	"research_no":                 {},
+	"profiling_intro":             {"?n"},
+	"question":                    {"question", "progress"},
+	"progress_many":               {"n"},
+	"progress_one":                {},
+	"progress_more":               {"n"},
+	"ack":                         {},
+	"skipped":                     {},
+	"not_understood":              {"question"},
+	"not_understood_again":        {},
+	"why":                         {"why"},
+	"style_brief":                 {},
+	"style_slow":                  {},
+	"style_autonomy":              {},
+	"style_auto":                  {},
+	"offer":                       {},
+	"offer_line":                  {"n", "label", "why"},
+	"offer_ask":                   {},
+	"offer_why_person":            {},
+	"offer_why_person_digital":    {},
+	"offer_why_person_wanted":     {},
+	"offer_why_signpost":          {},
+	"offer_why_signpost_where":    {},
+	"offer_why_anonymous":         {},
+	"offer_why_anonymous_privacy": {},
+	"offer_why_link":              {},
+	"offer_why_self":              {},
+	"offer_why_intake":            {},
+	"offer_why_later":             {},
+	"offer_link":                  {},
+	"offer_person":                {},
+	"offer_person_local":          {"name", "phone"},
+	"contact_hours":               {"hours"},
+	"contact_walkin":              {"walk_in", "address"},
+	"contact_address":             {"address"},
+	"contact_email":               {"email"},
+	"contact_webform":             {"url"},
+	"wgs_times":                   {},
+	"offer_signpost":              {},
+	"offer_signpost_local":        {"name", "phone"},
+	"offer_anonymous":             {},
+	"offer_intake":                {},
+	"offer_intake_call":           {},
+	"offer_intake_call_local":     {"name", "phone"},
+	"partners_intro":              {},
+	"partner_line":                {"name", "offers", "reach"},
+	"partner_anonymous":           {},
+	"offer_self":                  {},
+	"offer_later":                 {},
+	"offer_unclear":               {},
+	"closing":                     {},
+	"closed_hint":                 {},
+	"stopped":                     {},
+	"stopped_early":               {},
+	"help":                        {"contact"},
+	"contact":                     {},
+	"contact_local":               {"name", "phone"},
+	"privacy":                     {"keep", "research", "days", "responsible"},
+	"status_yes":                  {},
+	"status_no":                   {},
+	"status_open":                 {},
+	"keep_withdrawn":              {},
+	"keep_given":                  {},
+	"research_withdrawn":          {},
+	"research_given":              {},
+	"data":                        {"data"},
+	"data_empty":                  {},
+	"erase_q":                     {},
+	"erased":                      {},
+	"erase_cancelled":             {},
+	"restart":                     {},
+	"welcome_back":                {},
+	"nontext":                     {},
+	"empty":                       {},
+	"too_long":                    {},
+	"bad_text":                    {},
+	"unavailable":                 {},
+	"stale_button":                {},
+	"unknown_command":             {},
+	"staff_only":                  {},
+	"btn_yes":                     {},
+	"btn_no":                      {},
+	"btn_more":                    {},
+	"btn_skip":                    {},
+	"btn_why":                     {},
+	"btn_agree_1":                 {},
+	"btn_agree_2":                 {},
+	"btn_agree_3":                 {},
+	"btn_agree_4":                 {},
+	"btn_agree_5":                 {},
+	"btn_imp_1":                   {},
+	"btn_imp_2":                   {},
+	"btn_imp_3":                   {},
+	"btn_imp_4":                   {},
+	"btn_imp_5":                   {},
+	"btn_offer_link":              {},
+	"btn_offer_person":            {},
+	"btn_offer_self":              {},
+	"btn_offer_later":             {},
+	"btn_offer_signpost":          {},
+	"btn_offer_anonymous":         {},
+	"btn_offer_intake":            {},
+	"btn_keep_off":                {},
+	"btn_keep_on":                 {},
+	"btn_research_off":            {},
+	"btn_research_on":             {},
+	"btn_erase":                   {},
+	"btn_erase_yes":               {},
+	"btn_erase_no":                {},
 	// What people mean (understand.go, intents.go, person.go).
 	"crisis":             {},
 	"urgent":             {"call"},
@@ -144,27 +187,134 @@ type Content struct {
 
 var placeholderRE = regexp.MustCompile(`\{([a-z_]+)\}`)
 
+// FormalLang is the content language of Dutch in the "u" form: nl.txt with
+// nl-u.txt layered over it.
+const FormalLang = "nl-u"
+
+// contentFiles are the content files in the order they are layered: a file
+// with a base starts from the finished messages of its base language and
+// replaces the keys it gives.
+var contentFiles = []struct{ name, lang, base string }{
+	{"nl.txt", "nl", ""},
+	{"en.txt", "en", ""},
+	{"nl-u.txt", FormalLang, "nl"},
+}
+
+// ContentFiles returns the embedded content files by name (nl.txt, en.txt,
+// nl-u.txt): the starting point for a deployment's own content.
+func ContentFiles() map[string][]byte {
+	out := map[string][]byte{}
+	for _, f := range contentFiles {
+		data, err := contentFS.ReadFile("content/" + f.name)
+		if err == nil {
+			out[f.name] = data
+		}
+	}
+	return out
+}
+
 // LoadContent reads and checks the embedded content files. It returns an
 // error naming the file and key when a message or tone variant is missing,
 // a key is unknown or a placeholder is wrong.
-func LoadContent() (*Content, error) {
-	c := &Content{msgs: map[string]map[string]map[Tone]string{}}
-	for _, lang := range Languages {
-		name := "content/" + lang + ".txt"
-		data, err := contentFS.ReadFile(name)
-		if err != nil {
-			return nil, fmt.Errorf("content %s: %w", name, err)
-		}
-		m, err := parseContent(name, string(data))
-		if err != nil {
-			return nil, err
-		}
-		c.msgs[lang] = m
+func LoadContent() (*Content, error) { return LoadContentWith(nil) }
+
+// LoadContentWith layers a deployment's own content files (by name: nl.txt,
+// en.txt, nl-u.txt) over the embedded ones. An override file may give only
+// some keys; each key it gives replaces the embedded message in every tone
+// and must give every tone. The result is checked like the embedded files:
+// every key, tone and placeholder, the readability of the Dutch texts, and
+// that the "u" texts do not say "je". The error lists every problem found.
+func LoadContentWith(overrides map[string][]byte) (*Content, error) {
+	c, problems := buildContent(overrides)
+	if len(problems) > 0 {
+		return nil, errors.Join(problems...)
 	}
 	return c, nil
 }
 
-// parseContent reads one content file and checks it against messageSpec.
+// CheckContent returns every problem of a deployment's content files
+// layered over the embedded ones (see [LoadContentWith]); nil means none.
+func CheckContent(overrides map[string][]byte) []error {
+	_, problems := buildContent(overrides)
+	return problems
+}
+
+func buildContent(overrides map[string][]byte) (*Content, []error) {
+	var problems []error
+	known := map[string]bool{}
+	for _, f := range contentFiles {
+		known[f.name] = true
+	}
+	names := make([]string, 0, len(overrides))
+	for n := range overrides {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if !known[n] {
+			problems = append(problems, fmt.Errorf("content %s: unknown file (content files are nl.txt, en.txt and nl-u.txt)", n))
+		}
+	}
+	c := &Content{msgs: map[string]map[string]map[Tone]string{}}
+	for _, f := range contentFiles {
+		m := map[string]map[Tone]string{}
+		if f.base != "" {
+			for k, v := range c.msgs[f.base] {
+				m[k] = v
+			}
+		}
+		data, err := contentFS.ReadFile("content/" + f.name)
+		if err != nil {
+			problems = append(problems, fmt.Errorf("content %s: %w", f.name, err))
+			continue
+		}
+		layers := []struct {
+			file string
+			data []byte
+		}{{"content/" + f.name, data}}
+		if o, ok := overrides[f.name]; ok {
+			layers = append(layers, struct {
+				file string
+				data []byte
+			}{f.name + " (override)", o})
+		}
+		for _, l := range layers {
+			entries, errs := parseEntries(l.file, string(l.data))
+			problems = append(problems, errs...)
+			for k, v := range entries {
+				m[k] = v
+			}
+		}
+		file := "content/" + f.name
+		if _, ok := overrides[f.name]; ok {
+			file = f.name + " (with override)"
+		}
+		problems = append(problems, checkContent(file, m)...)
+		if strings.HasPrefix(f.lang, "nl") {
+			problems = append(problems, checkReadability(file, m)...)
+		}
+		if f.lang == FormalLang {
+			problems = append(problems, checkFormal(file, m)...)
+		}
+		c.msgs[f.lang] = m
+	}
+	return c, problems
+}
+
+// parseContent reads one complete content file and checks it against
+// messageSpec; it returns the first problem.
+func parseContent(file, data string) (map[string]map[Tone]string, error) {
+	out, errs := parseEntries(file, data)
+	if len(errs) > 0 {
+		return nil, errs[0]
+	}
+	if errs := checkContent(file, out); len(errs) > 0 {
+		return nil, errs[0]
+	}
+	return out, nil
+}
+
+// parseEntries reads the entries of one content file, complete or not.
 //
 // The format is made for editing by hand:
 //
@@ -177,16 +327,20 @@ func LoadContent() (*Content, error) {
 //	slow: ...
 //
 // "all:" gives one text for every tone, and a text of a single "-" is an
-// intentionally empty message (nothing is sent).
-func parseContent(file, data string) (map[string]map[Tone]string, error) {
+// intentionally empty message (nothing is sent). Every key given must give
+// every tone.
+func parseEntries(file, data string) (map[string]map[Tone]string, []error) {
 	out := map[string]map[Tone]string{}
+	var problems []error
 	var key string
+	keyLine := 0
 	var tones []Tone
 	var buf []string
 	lineNo := 0
-	flush := func() error {
+	skip := false // inside an entry with an unknown or repeated key
+	flush := func() {
 		if tones == nil {
-			return nil
+			return
 		}
 		text := strings.TrimSpace(strings.Join(buf, "\n"))
 		if text == "-" {
@@ -194,14 +348,26 @@ func parseContent(file, data string) (map[string]map[Tone]string, error) {
 		}
 		for _, t := range tones {
 			if _, dup := out[key][t]; dup {
-				return fmt.Errorf("content %s: key %q: tone %q given twice (line %d)", file, key, t, lineNo)
+				problems = append(problems, fmt.Errorf("content %s: line %d: key %q: tone %q given twice", file, lineNo, key, t))
+				continue
 			}
 			out[key][t] = text
 		}
 		tones, buf = nil, nil
-		return nil
+	}
+	endEntry := func() {
+		flush()
+		if key == "" || skip {
+			return
+		}
+		for _, t := range Tones {
+			if _, ok := out[key][t]; !ok {
+				problems = append(problems, fmt.Errorf("content %s: line %d: message %q has no %q variant", file, keyLine, key, t))
+			}
+		}
 	}
 	sc := bufio.NewScanner(strings.NewReader(data))
+	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
 	for sc.Scan() {
 		lineNo++
 		line := sc.Text()
@@ -210,25 +376,32 @@ func parseContent(file, data string) (map[string]map[Tone]string, error) {
 		case strings.HasPrefix(trimmed, "#") && tones == nil:
 			continue
 		case strings.HasPrefix(trimmed, "[") && strings.HasSuffix(trimmed, "]"):
-			if err := flush(); err != nil {
-				return nil, err
-			}
+			endEntry()
 			key = strings.TrimSpace(trimmed[1 : len(trimmed)-1])
+			keyLine = lineNo
+			skip = false
 			if _, ok := messageSpec[key]; !ok {
-				return nil, fmt.Errorf("content %s: line %d: unknown key %q", file, lineNo, key)
+				problems = append(problems, fmt.Errorf("content %s: line %d: unknown key %q", file, lineNo, key))
+				skip = true
+				out[key] = map[Tone]string{}
+				continue
 			}
 			if _, dup := out[key]; dup {
-				return nil, fmt.Errorf("content %s: line %d: key %q given twice", file, lineNo, key)
+				problems = append(problems, fmt.Errorf("content %s: line %d: key %q given twice", file, lineNo, key))
+				skip = true
+				continue
 			}
 			out[key] = map[Tone]string{}
 			continue
 		}
 		if label, rest, ok := toneLabel(line); ok {
 			if key == "" {
-				return nil, fmt.Errorf("content %s: line %d: text before the first [key]", file, lineNo)
+				problems = append(problems, fmt.Errorf("content %s: line %d: text before the first [key]", file, lineNo))
+				continue
 			}
-			if err := flush(); err != nil {
-				return nil, err
+			flush()
+			if skip {
+				continue
 			}
 			if label == "all" {
 				tones = Tones
@@ -239,20 +412,24 @@ func parseContent(file, data string) (map[string]map[Tone]string, error) {
 			continue
 		}
 		if tones == nil {
-			if trimmed == "" {
+			if trimmed == "" || skip {
 				continue
 			}
-			return nil, fmt.Errorf("content %s: line %d: text outside a tone (start it with neutral:, brief:, autonomy:, slow: or all:)", file, lineNo)
+			problems = append(problems, fmt.Errorf("content %s: line %d: text outside a tone (start it with neutral:, brief:, autonomy:, slow: or all:)", file, lineNo))
+			continue
 		}
 		buf = append(buf, strings.TrimSpace(line))
 	}
-	if err := flush(); err != nil {
-		return nil, err
+	if err := sc.Err(); err != nil {
+		problems = append(problems, fmt.Errorf("content %s: line %d: %w", file, lineNo+1, err))
 	}
-	if err := checkContent(file, out); err != nil {
-		return nil, err
+	endEntry()
+	for k := range out {
+		if _, ok := messageSpec[k]; !ok {
+			delete(out, k)
+		}
 	}
-	return out, nil
+	return out, problems
 }
 
 func toneLabel(line string) (label, rest string, ok bool) {
@@ -264,7 +441,8 @@ func toneLabel(line string) (label, rest string, ok bool) {
 	return "", "", false
 }
 
-func checkContent(file string, m map[string]map[Tone]string) error {
+func checkContent(file string, m map[string]map[Tone]string) []error {
+	var problems []error
 	keys := make([]string, 0, len(messageSpec))
 	for k := range messageSpec {
 		keys = append(keys, k)
@@ -273,7 +451,8 @@ func checkContent(file string, m map[string]map[Tone]string) error {
 	for _, key := range keys {
 		variants, ok := m[key]
 		if !ok {
-			return fmt.Errorf("content %s: message %q is missing", file, key)
+			problems = append(problems, fmt.Errorf("content %s: message %q is missing", file, key))
+			continue
 		}
 		allowed := map[string]bool{}
 		var required []string
@@ -288,21 +467,22 @@ func checkContent(file string, m map[string]map[Tone]string) error {
 		for _, t := range Tones {
 			text, ok := variants[t]
 			if !ok {
-				return fmt.Errorf("content %s: message %q has no %q variant", file, key, t)
+				problems = append(problems, fmt.Errorf("content %s: message %q has no %q variant", file, key, t))
+				continue
 			}
 			for _, mm := range placeholderRE.FindAllStringSubmatch(text, -1) {
 				if !allowed[mm[1]] {
-					return fmt.Errorf("content %s: message %q (%s) uses unknown placeholder {%s}", file, key, t, mm[1])
+					problems = append(problems, fmt.Errorf("content %s: message %q (%s) uses unknown placeholder {%s}", file, key, t, mm[1]))
 				}
 			}
 			for _, p := range required {
 				if text != "" && !strings.Contains(text, "{"+p+"}") {
-					return fmt.Errorf("content %s: message %q (%s) lacks placeholder {%s}", file, key, t, p)
+					problems = append(problems, fmt.Errorf("content %s: message %q (%s) lacks placeholder {%s}", file, key, t, p))
 				}
 			}
 		}
 	}
-	return nil
+	return problems
 }
 
 // Text returns message key in lang and tone with placeholders filled in from
@@ -310,6 +490,9 @@ func checkContent(file string, m map[string]map[Tone]string) error {
 func (c *Content) Text(lang, key string, tone Tone, args ...string) string {
 	m, ok := c.msgs[lang]
 	if !ok {
+		m = c.msgs[Languages[0]]
+	}
+	if _, ok := m[key]; !ok {
 		m = c.msgs[Languages[0]]
 	}
 	if !tone.Valid() {

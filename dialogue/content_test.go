@@ -2,12 +2,9 @@ package dialogue
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 	"testing"
-	"unicode"
-	"unicode/utf8"
 )
 
 func TestContentLoads(t *testing.T) {
@@ -119,83 +116,6 @@ func TestParseContentRejects(t *testing.T) {
 	}
 }
 
-// Readability (Flesch-Douma, the Dutch adaptation of Flesch reading ease):
-//
-//	206.84 - 77 * (syllables / words) - 0.93 * (words / sentences)
-//
-// Higher is easier; 60-70 is plain language, above 80 is easy.
-
-var (
-	placeholderStrip = regexp.MustCompile(`\{[a-z_]+\}`)
-	urlStrip         = regexp.MustCompile(`(?i)\bhttps?://\S+|\b[\w.-]+\.(nl|com|org|eu)\b(/\S*)?`)
-	commandStrip     = regexp.MustCompile(`(^|\s)/[a-z]+`)
-	sentenceSplit    = regexp.MustCompile(`[.!?:\n]+`)
-)
-
-// isVowel reports whether r is a Dutch vowel letter. A diaeresis (ë, ï)
-// marks the start of a new syllable, so those letters are reported
-// separately as breaking.
-func isVowel(r rune) (vowel, breaks bool) {
-	switch unicode.ToLower(r) {
-	case 'a', 'e', 'i', 'o', 'u', 'y', 'á', 'é', 'í', 'ó', 'ú', 'è', 'à', 'ò', 'ù', 'â', 'ê', 'î', 'ô', 'û':
-		return true, false
-	case 'ë', 'ï', 'ö', 'ü', 'ä':
-		return true, true
-	}
-	return false, false
-}
-
-// syllables counts a Dutch word's syllables as its groups of vowels, so
-// diphthongs and long vowels (ij, ei, ui, ou, au, oe, ie, eu, aa, ee, oo,
-// uu) count once. Every word has at least one syllable.
-func syllables(word string) int {
-	n := 0
-	in := false
-	for _, r := range word {
-		v, breaks := isVowel(r)
-		switch {
-		case v && (!in || breaks):
-			n++
-			in = true
-		case !v:
-			in = false
-		}
-	}
-	if n == 0 {
-		n = 1
-	}
-	return n
-}
-
-// textStats returns the words, sentences and syllables of text after
-// placeholders, commands and web addresses are taken out.
-func textStats(text string) (words, sentences, syl int) {
-	text = placeholderStrip.ReplaceAllString(text, " ")
-	text = urlStrip.ReplaceAllString(text, " ")
-	text = commandStrip.ReplaceAllString(text, " ")
-	for _, s := range sentenceSplit.Split(text, -1) {
-		ws := strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) })
-		if len(ws) == 0 {
-			continue
-		}
-		sentences++
-		words += len(ws)
-		for _, w := range ws {
-			syl += syllables(w)
-		}
-	}
-	return words, sentences, syl
-}
-
-// fleschDouma scores text; ok is false when it has no words.
-func fleschDouma(text string) (score float64, ok bool) {
-	w, s, syl := textStats(text)
-	if w == 0 {
-		return 0, false
-	}
-	return 206.84 - 77*float64(syl)/float64(w) - 0.93*float64(w)/float64(s), true
-}
-
 func TestSyllables(t *testing.T) {
 	for word, want := range map[string]int{
 		"gemeente": 3, "huis": 1, "vrij": 1, "antwoorden": 3, "toeslagen": 3,
@@ -211,73 +131,29 @@ func TestSyllables(t *testing.T) {
 }
 
 func TestReadability(t *testing.T) {
-	data, err := contentFS.ReadFile("content/nl.txt")
+	c, err := LoadContent()
 	if err != nil {
 		t.Fatal(err)
 	}
-	msgs, err := parseContent("content/nl.txt", string(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys := make([]string, 0, len(msgs))
-	for key, v := range msgs {
-		if strings.HasPrefix(key, "btn_") {
-			continue
+	for _, lang := range []string{"nl", FormalLang} {
+		msgs := c.msgs[lang]
+		for _, key := range toneKeys(msgs) {
+			line := lang + " " + key + ":"
+			for _, tone := range Tones {
+				if score, ok := fleschDouma(msgs[key][tone]); ok {
+					line += fmt.Sprintf(" %s=%.1f", tone, score)
+				} else {
+					line += " " + string(tone) + "=-"
+				}
+			}
+			t.Log(line)
 		}
-		same := true
+		rs := measureReadability(msgs)
 		for _, tone := range Tones {
-			if v[tone] != v[Neutral] {
-				same = false
-			}
+			t.Logf("%s tone %-8s mean Flesch-Douma %.1f over %d messages, %d characters in all", lang, tone, rs.mean[tone], rs.count[tone], rs.length[tone])
 		}
-		if !same {
-			keys = append(keys, key)
-		}
-	}
-	sort.Strings(keys)
-	if len(keys) == 0 {
-		t.Fatal("no messages with tone variants")
-	}
-
-	sum := map[Tone]float64{}
-	count := map[Tone]int{}
-	length := map[Tone]int{}
-	for _, key := range keys {
-		line := key + ":"
-		for _, tone := range Tones {
-			text := msgs[key][tone]
-			length[tone] += utf8.RuneCountInString(text)
-			score, ok := fleschDouma(text)
-			if !ok {
-				line += " " + string(tone) + "=-"
-				continue
-			}
-			sum[tone] += score
-			count[tone]++
-			line += fmt.Sprintf(" %s=%.1f", tone, score)
-			if tone == Slow && score < 50 {
-				t.Errorf("%s (slow) scores %.1f, want at least 50: %q", key, score, text)
-			}
-		}
-		t.Log(line)
-		if b, n := utf8.RuneCountInString(msgs[key][Brief]), utf8.RuneCountInString(msgs[key][Neutral]); b > n {
-			t.Errorf("%s: brief variant (%d chars) is longer than neutral (%d chars)", key, b, n)
-		}
-	}
-	mean := map[Tone]float64{}
-	for _, tone := range Tones {
-		mean[tone] = sum[tone] / float64(count[tone])
-		t.Logf("tone %-8s mean Flesch-Douma %.1f over %d messages, %d characters in all", tone, mean[tone], count[tone], length[tone])
-	}
-	if mean[Slow] < 60 {
-		t.Errorf("mean Flesch-Douma of slow variants is %.1f, want at least 60", mean[Slow])
-	}
-	if mean[Slow] <= mean[Brief] {
-		t.Errorf("mean Flesch-Douma of slow variants (%.1f) is not above brief (%.1f)", mean[Slow], mean[Brief])
-	}
-	for _, tone := range Tones {
-		if tone != Brief && length[tone] <= length[Brief] {
-			t.Errorf("brief variants total %d characters, not fewer than %s (%d)", length[Brief], tone, length[tone])
+		for _, err := range checkReadability(lang, msgs) {
+			t.Error(err)
 		}
 	}
 }

@@ -17,7 +17,7 @@ import (
 // ConsentVersion identifies the consent texts; it is recorded with every
 // consent answer. Change it whenever intro, consent_keep_q,
 // consent_research_q or consent_more change in meaning.
-const ConsentVersion = "2026-11-v1"
+const ConsentVersion = "2026-12-v2"
 
 // MaxText is the longest message the engine reads, in bytes; longer text is
 // cut (on a rune boundary) and the person is told.
@@ -38,6 +38,16 @@ type Options struct {
 	// Municipality is who the bot speaks for; the zero value gives the
 	// national, generic routes.
 	Municipality Municipality
+	// ResearchDays is how long research records are kept, told to the
+	// person when they ask why at the research question; 0 means 365.
+	ResearchDays int
+	// Campaigns are the reasons the municipality contacts people; a
+	// conversation started from a campaign's deep link hears its text
+	// before consent is asked.
+	Campaigns []Campaign
+	// Content is the engine's messages; nil means the embedded content
+	// (see [LoadContentWith] for a deployment's own).
+	Content *Content
 }
 
 // Engine runs conversations. It is safe for concurrent use: it keeps no
@@ -115,15 +125,21 @@ func machineEvents() fsm.Events {
 // New returns an engine with the embedded content. It returns an error when
 // the content is incomplete (see [LoadContent]).
 func New(opts Options) (*Engine, error) {
-	c, err := LoadContent()
-	if err != nil {
-		return nil, err
+	c := opts.Content
+	if c == nil {
+		var err error
+		if c, err = LoadContent(); err != nil {
+			return nil, err
+		}
 	}
 	if opts.Model == nil {
 		opts.Model = segment.New(segment.Options{})
 	}
 	if opts.RetentionDays <= 0 {
 		opts.RetentionDays = 30
+	}
+	if opts.ResearchDays <= 0 {
+		opts.ResearchDays = 365
 	}
 	if opts.ToneThreshold <= 0 {
 		opts.ToneThreshold = 0.6
@@ -237,7 +253,16 @@ func (t *turn) say(key string, args ...string) {
 }
 
 func (t *turn) text(key string, args ...string) string {
-	return t.e.content.Text(t.st.Lang, key, t.tone(), args...)
+	return t.e.content.Text(t.lang(), key, t.tone(), args...)
+}
+
+// lang is the content language: Dutch in the "u" form when the
+// municipality writes to its residents that way.
+func (t *turn) lang() string {
+	if t.st.Lang == "nl" && t.e.opts.Municipality.Formal {
+		return FormalLang
+	}
+	return t.st.Lang
 }
 
 // ask adds a question reply with buttons; prompt identifies the question so

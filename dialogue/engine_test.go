@@ -2,6 +2,7 @@ package dialogue
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -206,7 +207,8 @@ func TestStopEarlyGivesOffer(t *testing.T) {
 	if k.st.Phase != PhaseOffer || !k.st.Stopped {
 		t.Fatalf("state=%v stopped=%v, want offer", k.st.Phase, k.st.Stopped)
 	}
-	k.say("2")
+	n := choiceNumber(t, k.out, "offer_person")
+	k.say(strconv.Itoa(n))
 	if k.st.Phase != PhaseClosing || k.st.Offer != "person" {
 		t.Fatalf("state=%v offer=%q", k.st.Phase, k.st.Offer)
 	}
@@ -324,4 +326,23 @@ func TestButtonOnUnknownConversation(t *testing.T) {
 			t.Fatalf("input %+v: state=%v last reply=%+v, want the consent question", in, out.State.Phase, last)
 		}
 	}
+}
+
+// choiceNumber returns the 1-based position of the button id in the last
+// reply with buttons.
+func choiceNumber(t *testing.T, o Outcome, id string) int {
+	t.Helper()
+	for i := len(o.Replies) - 1; i >= 0; i-- {
+		if len(o.Replies[i].Choices) == 0 {
+			continue
+		}
+		for j, c := range o.Replies[i].Choices {
+			if c.ID == id {
+				return j + 1
+			}
+		}
+		t.Fatalf("no button %q in %+v", id, o.Replies[i].Choices)
+	}
+	t.Fatalf("no reply with buttons")
+	return 0
 }

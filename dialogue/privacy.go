@@ -19,7 +19,7 @@ func (t *turn) status(d *Decision) string {
 }
 
 func (t *turn) privacy() {
-	text := t.text("privacy", "keep", t.status(t.st.Consent.Keep), "research", t.status(t.st.Consent.Research), "days", strconv.Itoa(t.e.opts.RetentionDays))
+	text := t.text("privacy", "keep", t.status(t.st.Consent.Keep), "research", t.status(t.st.Consent.Research), "days", strconv.Itoa(t.e.opts.RetentionDays), "responsible", t.responsible())
 	var cs []Choice
 	if t.st.Consent.Keeps() {
 		cs = append(cs, t.choice("keep_off", "btn_keep_off"))

@@ -17,15 +17,16 @@ func init() {
 }
 
 func runChat(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "chat", "chat [--db PATH] [--user ID] [--lang nl|en] [--trace]")
+	fs := newFlagSet(env, "chat", "chat [--db PATH] [--config FILE] [--user ID] [--lang nl|en] [--trace]")
 	dbPath := fs.String("db", defaultDBPath(env), "bbolt database file (env PROACTIEF_DB)")
 	userID := fs.String("user", defaultUser(), "your id in this channel")
 	lang := fs.String("lang", "nl", "language: nl or en")
 	trace := fs.Bool("trace", false, "print one JSON object per bot turn on stderr")
+	config := fs.String("config", env.Getenv("PROACTIEF_CONFIG"), "deployment file (env PROACTIEF_CONFIG; see 'proactief config example')")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	svc, _, _, closeFn, err := openService(ctx, env, *dbPath)
+	svc, _, _, closeFn, err := openServiceWith(ctx, env, *dbPath, *config)
 	if err != nil {
 		return err
 	}

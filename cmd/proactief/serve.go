@@ -29,6 +29,7 @@ func init() {
 // serveSettings documents every setting of serve; --help prints it.
 var serveSettings = []struct{ env, help string }{
 	{"PROACTIEF_STORE", storeSetting},
+	{"PROACTIEF_CONFIG", "deployment file: the municipality's name, numbers, partners and texts (same as --config; see 'proactief config example')"},
 	{"PROACTIEF_ETCD_PASSWORD_FILE", "file holding the etcd user's password (or PROACTIEF_ETCD_PASSWORD)"},
 	{"PROACTIEF_DB", "bbolt database file (same as --db); with etcd, the review page's files go next to it"},
 	{"PROACTIEF_SECRET_FILE", "pseudonym secret file (default: <db>.secret, generated at first start, mode 0600; required with etcd: the same file on every instance)"},
@@ -51,10 +52,11 @@ var serveSettings = []struct{ env, help string }{
 }
 
 func runServe(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "serve", "serve [--db PATH]\n\nSettings come from the environment:")
+	fs := newFlagSet(env, "serve", "serve [--db PATH] [--config FILE]\n\nSettings come from the environment:")
 	dbPath := fs.String("db", defaultDBPath(env), "bbolt database file (env PROACTIEF_DB)")
+	config := fs.String("config", env.Getenv("PROACTIEF_CONFIG"), "deployment file (env PROACTIEF_CONFIG; see 'proactief config example')")
 	fs.Usage = func() {
-		fmt.Fprintf(env.Stderr, "Usage: proactief serve [--db PATH]\n\nFlags:\n")
+		fmt.Fprintf(env.Stderr, "Usage: proactief serve [--db PATH] [--config FILE]\n\nFlags:\n")
 		fs.PrintDefaults()
 		fmt.Fprintf(env.Stderr, "\nEnvironment (secrets only from the environment or a file, never a flag):\n")
 		for _, s := range serveSettings {
@@ -69,7 +71,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	svc, reviewPath, el, closeStore, err := openService(ctx, env, *dbPath)
+	svc, reviewPath, el, closeStore, err := openServiceWith(ctx, env, *dbPath, *config)
 	if err != nil {
 		return err
 	}

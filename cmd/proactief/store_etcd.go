@@ -28,6 +28,17 @@ var errSharedSecret = errors.New("an etcd store is shared by several instances, 
 // file, or dbPath for etcd), and the store as an elector when several
 // instances share it (etcd), nil otherwise.
 func openService(ctx context.Context, env *Env, dbPath string) (*bot.Service, string, elector, func(), error) {
+	return openServiceWith(ctx, env, dbPath, env.Getenv("PROACTIEF_CONFIG"))
+}
+
+// openServiceWith is openService with the deployment file at configPath
+// ("" means none: the national, generic routes). An invalid file is
+// refused before anything is opened.
+func openServiceWith(ctx context.Context, env *Env, dbPath, configPath string) (*bot.Service, string, elector, func(), error) {
+	dep, err := loadDeployment(configPath)
+	if err != nil {
+		return nil, "", nil, nil, err
+	}
 	url := env.Getenv("PROACTIEF_STORE")
 	if url == "" {
 		url = "bolt:" + dbPath
@@ -39,7 +50,13 @@ func openService(ctx context.Context, env *Env, dbPath string) (*bot.Service, st
 	if err != nil {
 		return nil, "", nil, nil, err
 	}
-	eng, err := dialogue.New(dialogue.Options{RetentionDays: int(ret.Sessions.Hours() / 24)})
+	eng, err := dialogue.New(dialogue.Options{
+		RetentionDays: int(ret.Sessions.Hours() / 24),
+		ResearchDays:  int(ret.Research.Hours() / 24),
+		Municipality:  dep.Municipality,
+		Campaigns:     dep.Campaigns,
+		Content:       dep.Content,
+	})
 	if err != nil {
 		return nil, "", nil, nil, err
 	}
