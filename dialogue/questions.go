@@ -157,6 +157,9 @@ func (t *turn) profiling(text string) {
 		if t.st.Lang == "en" && s.WhyEN != "" {
 			why = s.WhyEN
 		}
+		if f, ok := formalWhy[s.ID]; ok && t.lang() == FormalLang {
+			why = f
+		}
 		t.say("why", "why", why)
 		t.reask()
 		return
