@@ -12,6 +12,16 @@
 // content/nl.txt and content/en.txt, one entry per message with a variant for
 // each [Tone]. [LoadContent] refuses content with a missing message, a
 // missing tone variant or a wrong placeholder, naming the file and key.
+// content/nl-u.txt is layered over nl.txt for municipalities that write "u"
+// ([Municipality].Formal), and content/statements-u.txt holds the study's
+// questions in that form. [LoadContentWith] layers a deployment's own files
+// over the embedded ones and checks the result the same way, readability of
+// the calm texts included. content/SOURCES.md gives the source of every fact.
+//
+// [Options].Municipality makes the bot speak for a municipality: its name,
+// who is responsible for the data, its numbers and partners. Offers are
+// chosen by tone and by the person's own answers; every numbered line in an
+// offer is the button at that place.
 //
 // A citizen never sees a segment name: the inference only picks a tone, and
 // the citizen's own choice of style ("korter", "meer uitleg") always wins.
