@@ -226,13 +226,13 @@ func (a *Adapter) onCallback(ctx context.Context, id int64, cq *models.CallbackQ
 		chat = cq.From.ID
 	}
 	if msg != nil && msg.Chat.Type != models.ChatTypePrivate {
-		a.answer(ctx, cq.ID, a.texts.get("group", lang))
+		a.answer(ctx, cq.ID, a.text("group", lang))
 		a.m.handled.WithLabelValues("refused_group").Inc()
 		return true
 	}
 	prompt, choice, valid := a.cb.decode(cq.Data)
 	if !valid || cq.From.ID == 0 {
-		a.answer(ctx, cq.ID, a.texts.get("button_invalid", lang))
+		a.answer(ctx, cq.ID, a.text("button_invalid", lang))
 		a.m.handled.WithLabelValues("invalid_callback").Inc()
 		return true
 	}
@@ -241,7 +241,7 @@ func (a *Adapter) onCallback(ctx context.Context, id int64, cq *models.CallbackQ
 	_, done := a.tapped[key]
 	a.mu.Unlock()
 	if done && msgID != 0 {
-		a.answer(ctx, cq.ID, a.texts.get("button_done", lang))
+		a.answer(ctx, cq.ID, a.text("button_done", lang))
 		a.m.handled.WithLabelValues("answered_callback").Inc()
 		return true
 	}
@@ -317,7 +317,7 @@ func (a *Adapter) apologise(ctx context.Context, id, chat int64, lang string) {
 	if told {
 		return
 	}
-	text := a.texts.get("unavailable", lang)
+	text := a.text("unavailable", lang)
 	if a.opts.Unavailable != nil {
 		text = a.opts.Unavailable(lang)
 	}
@@ -336,7 +336,7 @@ func (a *Adapter) refuseGroup(ctx context.Context, chat int64, lang string) bool
 	if told {
 		return true
 	}
-	err := a.sendText(ctx, chat, a.texts.get("group", lang))
+	err := a.sendText(ctx, chat, a.text("group", lang))
 	var perm *permanentError
 	if err != nil && !errors.As(err, &perm) {
 		return false
@@ -389,7 +389,7 @@ func (a *Adapter) closeKeyboard(ctx context.Context, chat int64, msg *models.Mes
 		}
 	}
 	if msg != nil && msg.Text != "" && label != "" {
-		text := msg.Text + "\n\n" + a.texts.get("chosen", lang, "label", label)
+		text := msg.Text + "\n\n" + a.text("chosen", lang, "label", label)
 		if utf8.RuneCountInString(text) <= maxMessage {
 			err := a.do(ctx, chat, "editMessageText", false, 3, func(ctx context.Context) error {
 				_, err := a.api.EditMessageText(ctx, &tgbot.EditMessageTextParams{ChatID: chat, MessageID: msgID, Text: text, Entities: msg.Entities})

@@ -87,6 +87,11 @@ type Options struct {
 	// Unavailable returns the text sent when the handler could not commit
 	// a message (bot.ErrUnavailable); nil means the adapter's own text.
 	Unavailable func(lang string) string
+
+	// Formal makes the adapter's own Dutch texts address the person with
+	// "u" (texts.txt keys ending in .nl-u), as the deployment's
+	// municipality does.
+	Formal bool
 }
 
 // Adapter connects a bot.Handler to Telegram.

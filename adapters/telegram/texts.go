@@ -46,3 +46,12 @@ func (t texts) get(key, lang string, args ...string) string {
 	}
 	return s
 }
+
+// text returns the adapter's text for key in lang, in the "u" form when the
+// deployment writes that way and texts.txt has one.
+func (a *Adapter) text(key, lang string, args ...string) string {
+	if a.opts.Formal && lang == "nl" && a.texts[key+".nl-u"] != "" {
+		lang = "nl-u"
+	}
+	return a.texts.get(key, lang, args...)
+}

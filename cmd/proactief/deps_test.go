@@ -70,6 +70,18 @@ func TestDependencyDirection(t *testing.T) {
 			}
 		}
 	}
+	// The deployment file is read only in cmd (STYLE.md: config files only
+	// there); every other package takes plain option structs.
+	for name, p := range pkgs {
+		if strings.HasPrefix(name, "cmd/") {
+			continue
+		}
+		for _, d := range p.deps {
+			if strings.HasPrefix(d, "github.com/pelletier/go-toml/v2") {
+				t.Errorf("%s depends on %s: configuration files are read only in cmd", name, d)
+			}
+		}
+	}
 	if checked < 4 {
 		t.Fatalf("checked %d packages; go list output not understood", checked)
 	}

@@ -71,7 +71,11 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	svc, reviewPath, el, closeStore, err := openServiceWith(ctx, env, *dbPath, *config)
+	dep, err := loadDeployment(*config)
+	if err != nil {
+		return err
+	}
+	svc, reviewPath, el, closeStore, err := openServiceFor(ctx, env, *dbPath, dep)
 	if err != nil {
 		return err
 	}
@@ -109,6 +113,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 			WebhookURL:    env.Getenv("TELEGRAM_WEBHOOK_URL"),
 			WebhookSecret: whSecret,
 			Unavailable:   func(lang string) string { return svc.Unavailable(lang).Text },
+			Formal:        dep.Municipality.Formal,
 		}
 		switch {
 		case tgOpts.WebhookURL != "":

@@ -39,6 +39,11 @@ func openServiceWith(ctx context.Context, env *Env, dbPath, configPath string) (
 	if err != nil {
 		return nil, "", nil, nil, err
 	}
+	return openServiceFor(ctx, env, dbPath, dep)
+}
+
+// openServiceFor is openService for a deployment already read.
+func openServiceFor(ctx context.Context, env *Env, dbPath string, dep deployment) (*bot.Service, string, elector, func(), error) {
 	url := env.Getenv("PROACTIEF_STORE")
 	if url == "" {
 		url = "bolt:" + dbPath
