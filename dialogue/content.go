@@ -69,8 +69,6 @@ var messageSpec = map[string][]string{
 	"offer_why_intake":            {},
 	"offer_why_later":             {},
 	"offer_link":                  {},
-	"offer_person":                {},
-	"offer_person_local":          {"name", "phone"},
 	"contact_hours":               {"hours"},
 	"contact_walkin":              {"walk_in", "address"},
 	"contact_address":             {"address"},

@@ -147,9 +147,9 @@ func (t *turn) offer(text string) {
 		return
 	}
 	t.st.Offer = id
-	t.showRoute(id)
 	t.fire("offer_answered")
 	t.st.Prompt = ""
+	t.showRoute(id)
 	t.say("closing")
 }
 
@@ -196,9 +196,10 @@ func (t *turn) parseOffer(text string) string {
 func (t *turn) showRoute(id string) {
 	switch id {
 	case routePerson:
-		// TODO(issue 13): hand over with t.wantPerson() once it is on main.
-		t.say(t.contactKey("offer_person"), t.contactArgs()...)
-		t.sayContactDetails()
+		// The same way to a person as asking for one at any moment
+		// (person.go), with the contact details, then what the law
+		// promises about waiting times.
+		t.wantPerson()
 		t.say("wgs_times")
 		if answerNeeds(&t.st).lowDigital {
 			t.sayPartners(func(p Partner) bool { return p.Reachable(WayPhone) || p.Reachable(WayInPerson) })

@@ -10,5 +10,6 @@ func (t *turn) wantPerson() {
 	} else {
 		t.say("person_route")
 	}
+	t.sayContactDetails()
 	t.pause(false)
 }

@@ -168,11 +168,11 @@ func TestServeAndChatRefuseInvalidConfig(t *testing.T) {
 func TestZuidhavenChat(t *testing.T) {
 	dir := t.TempDir()
 	p := writeFile(t, dir, "zuidhaven.toml", "[municipality]\nname = \"Zuidhaven\"\nphone = \"14 0999\"\n\n[urgent]\nphone = \"0999 112233\"\n")
-	out, stderr, err := runCmd(t, "nee\nnee\n/stop\nIk wil met iemand praten\n/help\n", map[string]string{"HOME": dir}, "chat", "--db", filepath.Join(dir, "c.db"), "--config", p)
+	out, stderr, err := runCmd(t, "nee\nnee\nik word uit mijn huis gezet\n/stop\nIk wil met iemand praten\n/help\n", map[string]string{"HOME": dir}, "chat", "--db", filepath.Join(dir, "c.db"), "--config", p)
 	if err != nil {
 		t.Fatalf("chat: %v\n%s", err, stderr)
 	}
-	for _, want := range []string{"de chatbot van gemeente Zuidhaven", "Gemeente Zuidhaven is verantwoordelijk", "Bel 14 0999", "gemeente Zuidhaven: 14 0999"} {
+	for _, want := range []string{"de chatbot van gemeente Zuidhaven", "Gemeente Zuidhaven is verantwoordelijk", "0999 112233", "Bel de gemeente Zuidhaven: 14 0999", "gemeente Zuidhaven: 14 0999", "binnen 4 weken"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("chat output lacks %q:\n%s", want, out)
 		}
