@@ -12,12 +12,19 @@ func (t *turn) command(text string) bool {
 	word, arg, _ := strings.Cut(low, " ")
 	switch word {
 	case "/start", "start":
+		fresh := false
 		if src := sourceParam(strings.TrimSpace(text[len(word):])); src != "" && t.st.Source == "" {
 			t.st.Source = src
+			fresh = true
 		}
 		if t.st.Phase == PhaseWelcome {
 			t.welcome()
 		} else {
+			// A campaign link opened after the conversation began (the
+			// terminal starts with a bare /start): say why we got in touch.
+			if fresh {
+				t.sayCampaign()
+			}
 			t.say("welcome_back")
 			t.reask()
 		}

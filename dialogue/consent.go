@@ -8,6 +8,13 @@ import (
 func (t *turn) welcome() {
 	t.fire("begin")
 	t.say("intro", "days", strconv.Itoa(t.e.opts.RetentionDays), "bot", t.text(t.contactKey("bot"), "name", t.e.opts.Municipality.Name), "responsible", t.responsible())
+	t.sayCampaign()
+	t.askConsentKeep()
+}
+
+// sayCampaign says why the municipality got in touch, when the
+// conversation came from one of its campaigns.
+func (t *turn) sayCampaign() {
 	if c, ok := t.campaign(); ok {
 		text := c.Text
 		if t.st.Lang == "en" && c.TextEN != "" {
@@ -15,7 +22,6 @@ func (t *turn) welcome() {
 		}
 		t.say("campaign", "text", text)
 	}
-	t.askConsentKeep()
 }
 
 // campaign returns the campaign the conversation was started from, if it

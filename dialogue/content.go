@@ -371,7 +371,9 @@ func parseEntries(file, data string) (map[string]map[Tone]string, []error) {
 		line := sc.Text()
 		trimmed := strings.TrimSpace(line)
 		switch {
-		case strings.HasPrefix(trimmed, "#") && tones == nil:
+		case strings.HasPrefix(trimmed, "#"):
+			// A comment, also between the lines of a text: a text line
+			// never starts with "#", so a note cannot reach a citizen.
 			continue
 		case strings.HasPrefix(trimmed, "[") && strings.HasSuffix(trimmed, "]"):
 			endEntry()

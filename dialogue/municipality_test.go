@@ -258,9 +258,19 @@ func TestCampaignBeforeConsent(t *testing.T) {
 	if ci < 0 || qi < 0 || ci > qi {
 		t.Fatalf("campaign text not shown before the consent question:\n%s", text)
 	}
+	// A campaign link opened after a bare /start (the terminal starts so)
+	// still says why the municipality got in touch.
+	k = startWith(t, Options{Municipality: zuidhaven, Campaigns: []Campaign{c}}, "nl", "/start")
+	k.say("/start energie-2027")
+	if !strings.Contains(allText(k.out), c.Text) {
+		t.Errorf("campaign text not shown for a later deep link:\n%s", allText(k.out))
+	}
 	k = startWith(t, Options{Municipality: zuidhaven, Campaigns: []Campaign{c}}, "nl", "/start iets-anders")
 	if strings.Contains(allText(k.out), c.Text) {
 		t.Fatal("another campaign's text was shown")
+	}
+	if Informal("Wilt u bellen?") != "" || Informal("Wil je bellen?") != "je" {
+		t.Error("Informal")
 	}
 	if ValidCampaignName("Bad Name") || ValidCampaignName("1234567") || !ValidCampaignName("energie-2027") {
 		t.Error("ValidCampaignName")

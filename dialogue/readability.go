@@ -191,3 +191,13 @@ func checkFormal(file string, m map[string]map[Tone]string) []error {
 	}
 	return problems
 }
+
+// Informal returns the first word of the "je" form of address in text
+// ("je", "jij", "jou", "jouw", ...), or "" when there is none. A deployment
+// that writes "u" uses it to check its own texts.
+func Informal(text string) string {
+	if m := informalRE.FindStringSubmatch(text); m != nil {
+		return m[2]
+	}
+	return ""
+}

@@ -468,6 +468,24 @@ func checkDeployment(path string, f *deployFile, lines map[string]int) (deployme
 		d.Campaigns = append(d.Campaigns, camp)
 	}
 
+	if m.Formal {
+		// The municipality's own texts must address residents as the
+		// built-in ones do.
+		formal := func(key, text string) {
+			if w := dialogue.Informal(text); w != "" {
+				c.add(key, "%s says %q, but form_of_address is \"u\": write it with \"u\"", key, w)
+			}
+		}
+		for i, p := range m.Partners {
+			formal(fmt.Sprintf("partner[%d].offers", i), p.Offers)
+			formal(fmt.Sprintf("partner[%d].reach", i), p.Reach)
+		}
+		for i, cp := range d.Campaigns {
+			formal(fmt.Sprintf("campaign[%d].text", i), cp.Text)
+		}
+		formal("municipality.hours", m.Hours)
+		formal("municipality.walk_in", m.WalkIn)
+	}
 	if dir := c.str("content.dir", f.Content.Dir); dir != "" {
 		if !filepath.IsAbs(dir) {
 			dir = filepath.Join(filepath.Dir(path), dir)

@@ -213,3 +213,22 @@ func TestContentExportAndCheck(t *testing.T) {
 		t.Fatalf("config check with bad content: %v\n%s", err, out)
 	}
 }
+
+// TestConfigFormalTexts: with form_of_address = "u", the municipality's own
+// texts may not say "je".
+func TestConfigFormalTexts(t *testing.T) {
+	out, _, err := runCmd(t, "", nil, "config", "example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	p := writeFile(t, dir, "u.toml", strings.Replace(out, `form_of_address = "je"`, `form_of_address = "u"`, 1))
+	got, _, err := runCmd(t, "", nil, "config", "check", p)
+	if err == nil || !strings.Contains(got, `[[partner]] number 1: offers says "je", but form_of_address is "u"`) || !strings.Contains(got, `[[campaign]] number 1: text says "Je"`) {
+		t.Fatalf("u form with je texts: %v\n%s", err, got)
+	}
+	d, err := loadDeployment(writeFile(t, dir, "ok.toml", "[municipality]\nname = \"Zuidhaven\"\nphone = \"14 0999\"\nform_of_address = \"u\"\n[urgent]\nphone = \"0999 112233\"\n[[campaign]]\nname = \"brief\"\ntext = \"U krijgt dit bericht omdat u een brief kreeg.\"\n"))
+	if err != nil || !d.Municipality.Formal {
+		t.Fatalf("a u-form file was refused: %v", err)
+	}
+}
