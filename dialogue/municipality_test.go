@@ -337,3 +337,25 @@ func TestContentOverride(t *testing.T) {
 		t.Errorf("a hard slow text was accepted: %v", err)
 	}
 }
+
+// TestNumberedLinesOnlyInOffers: a numbered list in a text must match the
+// buttons under it, and only the offer builds such a list from its buttons;
+// no other text may number options of its own.
+func TestNumberedLinesOnlyInOffers(t *testing.T) {
+	c, err := LoadContent()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range []string{"nl", "en", FormalLang} {
+		for _, key := range c.Keys() {
+			if key == "offer_line" {
+				continue
+			}
+			for _, tone := range Tones {
+				if m := numberedLine.FindString(c.Text(lang, key, tone)); m != "" {
+					t.Errorf("%s %s (%s) numbers an option without a button: %q", lang, key, tone, m)
+				}
+			}
+		}
+	}
+}
