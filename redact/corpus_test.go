@@ -20,9 +20,13 @@ var reMark = regexp.MustCompile(`\{\{([A-Z]+)\|(.*?)\}\}`)
 
 // loadCorpus reads testdata/corpus.tsv: id, tab, sentence with personal data
 // marked {{TAG|text}}.
-func loadCorpus(t testing.TB) []example {
+func loadCorpus(t testing.TB) []example { return loadTSV(t, "testdata/corpus.tsv") }
+
+// loadTSV reads a labelled file in the format of corpus.tsv. A literal
+// "\n" in a sentence stands for a line break.
+func loadTSV(t testing.TB, path string) []example {
 	t.Helper()
-	file, err := os.Open("testdata/corpus.tsv")
+	file, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,8 +40,9 @@ func loadCorpus(t testing.TB) []example {
 		}
 		id, text, ok := strings.Cut(line, "\t")
 		if !ok {
-			t.Fatalf("corpus.tsv:%d: no tab", n)
+			t.Fatalf("%s:%d: no tab", path, n)
 		}
+		text = strings.ReplaceAll(text, `\n`, "\n")
 		ex := example{id: id}
 		var in, want strings.Builder
 		last := 0
@@ -54,7 +59,7 @@ func loadCorpus(t testing.TB) []example {
 		want.WriteString(text[last:])
 		ex.input, ex.want = in.String(), want.String()
 		if strings.Contains(ex.input, "{{") {
-			t.Fatalf("corpus.tsv:%d: bad markup", n)
+			t.Fatalf("%s:%d: bad markup", path, n)
 		}
 		out = append(out, ex)
 	}
