@@ -35,14 +35,29 @@ var (
 	givenNames = foldSet(firstNamesText, fakerFirstText)
 	// surnames holds surnames of one word and the last word of surnames
 	// with tussenvoegsels, folded.
-	surnames = foldSet(lastWords(surnamesText), fakerSurText)
+	surnames = foldSet(lastWords(surnamesText))
+	// fakerSurnames are counted only when they are not a Dutch word: the
+	// list holds Turkish and Polish surnames such as "Kunt" and "Baran".
+	fakerSurnames = foldSet(fakerSurText)
 	// particleSurnames holds whole surnames with tussenvoegsels ("de jong").
 	particleSurnames = phraseSet(surnamesText)
 	// nameWords are names that are more often an everyday word.
 	nameWords = foldSet(nameWordsText)
 	// places holds places, organisations and brands, one word or a phrase.
 	places = phraseSet(placesText)
+	// placeFirst holds the first word of every entry of places.
+	placeFirst = firstWords(places)
 )
+
+// firstWords returns the first word of every phrase in set.
+func firstWords(set map[string]bool) map[string]bool {
+	out := make(map[string]bool, len(set))
+	for p := range set {
+		w, _, _ := strings.Cut(p, " ")
+		out[w] = true
+	}
+	return out
+}
 
 // lastWords returns the text with each line reduced to its last word.
 func lastWords(text string) string {
@@ -204,4 +219,6 @@ func isProperNoun(w string) bool {
 // isGiven and isSurname report whether the folded word is a known first
 // name or surname.
 func isGiven(f string) bool   { return givenNames[f] }
-func isSurname(f string) bool { return surnames[f] }
+func isSurname(f string) bool {
+	return surnames[f] || fakerSurnames[f] && !isDutchWord(f)
+}

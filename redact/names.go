@@ -45,8 +45,9 @@ type token struct {
 	stop       bool // the text before this token ends a sentence, or it is the first
 }
 
-func tokenize(s string) []token {
-	toks := make([]token, 0, len(s)/5+1)
+// tokenize appends the words of s to toks[:0] and returns them.
+func tokenize(s string, toks []token) []token {
+	toks = toks[:0]
 	i := 0
 	for i < len(s) {
 		r, size := utf8.DecodeRuneInString(s[i:])
@@ -137,13 +138,15 @@ const (
 	cueStrong  = iota + 1 // "ik heet", "mijn naam is", "mevrouw", "groeten": any word not common
 	cueWeak               // "ik ben", "mijn vrouw": a capitalised word or a known first name
 	cueMetHier            // "met": a name only if "hier" follows
+	cueTitle              // "mevrouw", "dhr": like cueStrong, and a surname that is a word ("visser")
 )
 
 var (
 	greetings = set("hoi", "hallo", "hey", "hi", "hee", "hej", "hello", "dag", "beste", "goedemorgen",
 		"goedemiddag", "goedenavond", "goeiemorgen", "goeiemiddag", "geachte", "lieve", "yo", "hoihoi", "hai")
 	signoffs = set("groeten", "groetjes", "groet", "gr", "grt", "grtz", "grtjs", "mvg", "mvgr", "liefs",
-		"groetjes", "gegroet")
+		"groetjes", "gegroet", "doei", "doeii", "doeiii", "doeg", "bye", "ciao", "laters", "thx", "thnx", "thanks",
+		"merci", "kusjes", "kus", "xxx", "xx", "dankjewel", "dankuwel", "bedankt")
 	titles = set("mevrouw", "meneer", "mevr", "mw", "mvr", "dhr", "hr", "mej", "mr", "mevrouwtje", "juffrouw")
 	family = set("vrouw", "man", "zoon", "dochter", "moeder", "vader", "broer", "zus", "zusje", "broertje",
 		"partner", "vriend", "vriendin", "ex", "oma", "opa", "schoonmoeder", "schoonvader", "schoonzus",
@@ -202,6 +205,18 @@ func nameCue(toks []token, i int) (kind, next int) {
 		return cueStrong, next
 	case w == "naam" && g == ',' && (possessives[prev(1)] || t.stop):
 		return cueStrong, next
+	case (w == "voornaam" || w == "achternaam" || w == "roepnaam") && (g == ',' || g == ' '):
+		return cueStrong, next
+	case w == "naam" && g == ' ' && (t.stop || i > 0 && toks[i-1].gap == ','):
+		return cueStrong, next
+	case w == "hier" && t.stop && (g == ' ' || g == ','):
+		return cueStrong, next
+	case w == "heet" && g == ' ' && i > 0 && family[toks[i-1].lower]:
+		return cueStrong, next
+	case w == "gegevens" && (g == ',' || g == ' ' && i > 0 && possessives[toks[i-1].lower]):
+		return cueStrong, next
+	case (w == "namens" || w == "tante" || w == "oom") && g == ' ':
+		return cueStrong, next
 	case (w == "ben" && g == ' ' && (prev(1) == "ik" || t.stop)):
 		return cueWeak, next
 	case w == "met" && g == ' ':
@@ -217,9 +232,9 @@ func nameCue(toks []token, i int) (kind, next int) {
 		}
 		return cueStrong, next
 	case titles[w] && (g == ' ' || g == '.'):
-		return cueStrong, next
+		return cueTitle, next
 	case w == "heer" && prev(1) == "de" && g == ' ':
-		return cueStrong, next
+		return cueTitle, next
 	case family[w] && possessives[prev(1)] && (g == ' ' || g == ','):
 		if g == ',' {
 			return cueStrong, next
@@ -235,39 +250,46 @@ func nameCue(toks []token, i int) (kind, next int) {
 	return 0, 0
 }
 
+// nameable reports whether token t can be part of a name: not a tag, a
+// common word, a place or organisation, nor a single letter.
+func nameable(t token) bool {
+	return !t.tag && !common[t.lower] && utf8.RuneCountInString(t.lower) >= 2 && !places[fold(t.lower)]
+}
+
+// isNameWord reports whether t can be a name after a cue of the given
+// strength: a capitalised word, a known name, or (lowerMode, after a
+// strong cue) any word that is not an ordinary Dutch word.
+func isNameWord(t token, lowerMode, weak bool) bool {
+	if !nameable(t) {
+		return false
+	}
+	f := fold(t.lower)
+	if t.caps {
+		return isGiven(f) || isSurname(f)
+	}
+	if t.cap {
+		return true
+	}
+	if isGiven(f) {
+		return true
+	}
+	if weak {
+		return false
+	}
+	return lowerMode && !isDutchWord(t.lower)
+}
+
 // parseName reads a name starting at token k and returns the index of its
 // last token.
 func parseName(toks []token, k int, kind int) (end int, ok bool) {
 	lowerOK := kind != cueWeak
 	isName := func(t token, lowerMode bool) bool {
-		if t.tag || common[t.lower] || utf8.RuneCountInString(t.lower) < 2 {
-			return false
-		}
-		if t.caps {
-			return firstNames[t.lower]
-		}
-		if t.cap {
-			return true
-		}
-		if firstNames[t.lower] {
-			return true
-		}
-		return lowerMode
+		return isNameWord(t, lowerMode, kind == cueWeak && !lowerMode) ||
+			kind == cueTitle && lowerMode && nameable(t) && isSurname(fold(t.lower))
 	}
 	// particles then a name word, as in "de Vries", "El Amrani"
 	particleRun := func(j int, lowerMode bool) (int, bool) {
-		n := 0
-		for j < len(toks) && particles[toks[j].lower] && !toks[j].tag && n < 3 {
-			if toks[j].gap != ' ' {
-				return 0, false
-			}
-			j++
-			n++
-		}
-		if n == 0 || j >= len(toks) || !isName(toks[j], lowerMode) {
-			return 0, false
-		}
-		return j, true
+		return particleName(toks, j, lowerMode)
 	}
 	initial := func(t token) bool {
 		return t.cap && len(t.lower) == 1 && t.gap == '.'
@@ -277,16 +299,16 @@ func parseName(toks []token, k int, kind int) (end int, ok bool) {
 	t := toks[j]
 	var lowerMode bool
 	switch {
-	case initial(t):
-		for j < len(toks) && initial(toks[j]) {
+	case initial(t) || len(t.lower) == 1 && t.gap == '.' && (kind == cueStrong || kind == cueTitle):
+		for j < len(toks) && (initial(toks[j]) || len(toks[j].lower) == 1 && toks[j].gap == '.') {
 			j++
 		}
 		if j >= len(toks) {
 			return 0, false
 		}
-		if e, ok := particleRun(j, false); ok {
+		if e, ok := particleRun(j, true); ok {
 			j = e
-		} else if !isName(toks[j], false) || !toks[j].cap {
+		} else if !isName(toks[j], true) {
 			return 0, false
 		}
 	case particles[t.lower] && !(kind == cueWeak && !t.cap):
@@ -305,21 +327,93 @@ func parseName(toks []token, k int, kind int) (end int, ok bool) {
 		}
 		lowerMode = !t.cap && lowerOK
 	}
-	end = j
+	return extendName(toks, j, lowerMode), true
+}
+
+// particleName reads tussenvoegsels from token j and a name word after
+// them ("de Vries", "van der meer", "el khattabi") and returns the index
+// of that word.
+func particleName(toks []token, j int, lowerMode bool) (int, bool) {
+	start, n := j, 0
+	for j < len(toks) && particles[toks[j].lower] && !toks[j].tag && n < 3 {
+		if toks[j].gap != ' ' {
+			return 0, false
+		}
+		j++
+		n++
+	}
+	if n == 0 || j >= len(toks) {
+		return 0, false
+	}
+	t := toks[j]
+	f := fold(t.lower)
+	if !nameable(t) && !(t.cap && !t.tag && isSurname(f)) || placeAt(toks, j) > 0 {
+		return 0, false
+	}
+	switch {
+	case t.cap || isSurname(f) || particleSurnames[phrase(toks, start, j)]:
+	case lowerMode && !isDutchWord(t.lower):
+	default:
+		return 0, false
+	}
+	return j, true
+}
+
+// placeAt returns how many words from toks[j] name a place or an
+// organisation ("Albert Heijn", "den haag"), or 0.
+func placeAt(toks []token, j int) int {
+	if j >= len(toks) || !placeFirst[fold(toks[j].lower)] {
+		return 0
+	}
+	for n := 3; n >= 1; n-- {
+		if j+n <= len(toks) && places[phrase(toks, j, j+n-1)] {
+			return n
+		}
+	}
+	return 0
+}
+
+// phrase returns the folded words of toks[i..j] joined by single spaces.
+func phrase(toks []token, i, j int) string {
+	if i == j {
+		return fold(toks[i].lower)
+	}
+	var b strings.Builder
+	for k := i; k <= j; k++ {
+		if k > i {
+			b.WriteByte(' ')
+		}
+		b.WriteString(fold(toks[k].lower))
+	}
+	return b.String()
+}
+
+// extendName returns the last token of the name whose first word ends at
+// toks[end]: a surname after a first name ("jan bakker", "henk de jong",
+// "sunita ramdin"), at most four words in all.
+func extendName(toks []token, end int, lowerMode bool) int {
+	first := end
 	for words := 1; words < 4 && toks[end].gap == ' ' && end+1 < len(toks); words++ {
 		n := toks[end+1]
-		if e, ok := particleRun(end+1, lowerMode); ok {
+		if e, ok := particleName(toks, end+1, lowerMode || isGiven(fold(toks[end].lower))); ok {
 			end = e
 			continue
 		}
-		if particles[n.lower] {
+		if particles[n.lower] || !nameable(n) {
 			break
 		}
-		if n.cap && isName(n, false) || lowerMode && isName(n, true) {
-			end++
-			continue
+		f := fold(n.lower)
+		switch {
+		case n.caps:
+			if !isGiven(f) && !isSurname(f) {
+				return end
+			}
+		case n.cap, isSurname(f), isGiven(f) && !isDutchWord(n.lower):
+		case (lowerMode || isGiven(fold(toks[first].lower))) && !isDutchWord(n.lower) && len(n.lower) >= 3:
+		default:
+			return end
 		}
-		break
+		end++
 	}
-	return end, true
+	return end
 }

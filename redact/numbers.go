@@ -270,6 +270,12 @@ func (f *finder) phones() {
 			continue
 		}
 		e := r.ends[want-1]
+		if !intl && (d[1] == '8' && d[2] == '0' && d[3] == '0' || d[1] == '9' && d[2] == '0') {
+			// 0800 and 090x numbers belong to organisations, not people
+			f.reserve(start, e)
+			i = e - 1
+			continue
+		}
 		if f.add(start, e, TagTelefoon) {
 			i = e - 1
 		}

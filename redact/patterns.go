@@ -218,6 +218,12 @@ func dateAt(s string, i, j int) int {
 			return ye
 		}
 	}
+	if y < len(s) && isDigit(s[y]) && y > end {
+		// "2 feb 74": a two-digit year, unless a time or amount follows
+		if ye := digitRun(s, y); ye-y == 2 && wordEnd(s, ye) && !unitAfter(s, ye) {
+			return ye
+		}
+	}
 	if strings.HasPrefix(s[y:], "'") || strings.HasPrefix(s[y:], "’") {
 		a := y + 1
 		if s[y] != '\'' {
@@ -231,6 +237,21 @@ func dateAt(s string, i, j int) int {
 		return m
 	}
 	return 0
+}
+
+// unitAfter reports whether a unit of time or money follows position i, as
+// in "3 maart 15 uur" or "12 mei 10 euro".
+func unitAfter(s string, i int) bool {
+	rest := trimSpaceLeft(s[i:])
+	if rest != "" && (rest[0] == ':' || rest[0] == '.' && len(rest) > 1 && isDigit(rest[1]) || rest[0] == '%') {
+		return true
+	}
+	for _, u := range []string{"uur", "u ", "min", "euro", "eur", "procent", "pct"} {
+		if hasPrefixFold(rest, u) {
+			return true
+		}
+	}
+	return false
 }
 
 // joined reports whether s[i:j] is part of a longer number such as
@@ -301,12 +322,22 @@ func (f *finder) plates() {
 		}
 		if n <= len(shape) && letters > 0 && digits > 0 && wordEnd(s, j) {
 			sh := string(shape[:n])
-			if plateDashed[sh] || (!lower && plateBare[sh]) {
+			if plateDashed[sh] || plateBare[sh] && (!lower || !mixedCase(s[i:j])) {
 				f.add(i, j, TagKenteken)
 			}
 		}
 		i = j
 	}
+}
+
+// mixedCase reports whether s has both upper- and lower-case letters.
+func mixedCase(s string) bool {
+	var up, low bool
+	for i := 0; i < len(s); i++ {
+		up = up || 'A' <= s[i] && s[i] <= 'Z'
+		low = low || 'a' <= s[i] && s[i] <= 'z'
+	}
+	return up && low
 }
 
 // postcodes claims Dutch postcodes (1234 AB, 1234AB, 1234 ab), except when
@@ -448,6 +479,10 @@ func (f *finder) addresses(toks []token) {
 			i = e
 			continue
 		}
+		if start := bareStreet(s, toks, i, e); start >= 0 && f.add(start, e, TagAdres) {
+			i = e
+			continue
+		}
 		i = j
 	}
 }
@@ -538,6 +573,85 @@ func streetBefore(s string, toks []token, p int) int {
 		}
 	}
 	return -1
+}
+
+// notStreetName are words that come before a number without being a
+// street: units, months, and words about time and money.
+var notStreetName = set("uur", "euro", "eur", "jaar", "jaren", "maand", "maanden", "week", "weken", "dag",
+	"dagen", "kinderen", "kind", "procent", "keer", "nr", "nummer", "huisnummer", "pagina", "blz", "artikel",
+	"groep", "klas", "bus", "lijn", "tram", "metro", "stap", "vraag", "vragen", "bijlage", "kamer", "hoog",
+	"verdieping", "versie", "sinds", "vanaf", "tot", "tussen", "om", "rond", "ongeveer", "ca", "per", "van",
+	"voor", "na", "over", "nog", "al", "maar", "slechts", "minimaal", "maximaal", "totaal", "bedrag",
+	"schuld", "huur", "loon", "salaris", "uitkering", "toeslag", "covid", "corona", "windows", "iphone")
+
+// bareStreet returns where a street name without a street word starts,
+// before the house number s[p:e] ("spui 10 in den haag", "Rokin 75
+// amsterdam", "ik woon op amstel 45"), or -1. One word is taken as a
+// street when a place follows the number or an address cue comes before.
+func bareStreet(s string, toks []token, p, e int) int {
+	k, gap := tokenBefore(s, toks, p)
+	if k < 0 || strings.Trim(gap, " ") != "" || gap == "" {
+		return -1
+	}
+	t := toks[k]
+	if t.tag || common[t.lower] || months[t.lower] || notStreetName[t.lower] || particles[t.lower] ||
+		len(t.lower) < 3 || places[fold(t.lower)] || isGiven(fold(t.lower)) && !t.cap && !isDutchWord(t.lower) {
+		return -1
+	}
+	if placeAfter(s, toks, e) || addressCue(toks, k) {
+		return extendStreetLeft(toks, k)
+	}
+	return -1
+}
+
+// placeAfter reports whether a place follows position e: "in den haag",
+// "te rotterdam", ", amsterdam", " - delft".
+func placeAfter(s string, toks []token, e int) bool {
+	lo, hi := 0, len(toks)
+	for lo < hi {
+		m := (lo + hi) / 2
+		if toks[m].start < e {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	j := lo
+	if j >= len(toks) || strings.Trim(s[e:toks[j].start], " ,-/") != "" {
+		return false
+	}
+	if (toks[j].lower == "in" || toks[j].lower == "te") && toks[j].gap == ' ' {
+		j++
+	}
+	for n := 3; n >= 1; n-- {
+		if j+n <= len(toks) && places[phrase(toks, j, j+n-1)] {
+			return true
+		}
+	}
+	return j < len(toks) && j > lo && toks[j].cap && isProperNoun(toks[j].lower)
+}
+
+// addressCue reports whether the words before the street toks[k] announce
+// an address: "ik woon (op)", "mijn adres is", "stuur het naar", "post
+// gaat naar".
+func addressCue(toks []token, k int) bool {
+	for m := k - 1; m >= 0 && m >= k-4; m-- {
+		switch w := toks[m].lower; w {
+		case "woon", "woont", "wonen", "woonde", "adres", "verhuisd", "verhuizen":
+			return true
+		case "naar":
+			for n := m - 1; n >= 0 && n >= m-3; n-- {
+				switch toks[n].lower {
+				case "stuur", "stuurt", "stuurde", "gestuurd", "gaat", "post", "brief", "brieven", "verhuisd", "opsturen", "sturen":
+					return true
+				}
+			}
+		}
+		if toks[m].gap != ' ' && m != k {
+			return false
+		}
+	}
+	return false
 }
 
 // extendStreetLeft returns where the street whose last word is toks[k]

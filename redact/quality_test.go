@@ -95,7 +95,7 @@ func meaningful(s string) bool {
 	if hasDigit(s) {
 		return true
 	}
-	for _, t := range tokenize(s) {
+	for _, t := range tokenize(s, nil) {
 		if places[fold(t.lower)] || isDutchWord(t.lower) && !particles[t.lower] {
 			return true
 		}

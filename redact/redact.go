@@ -3,6 +3,8 @@ package redact
 import (
 	"slices"
 	"strings"
+	"sync"
+	"unicode/utf8"
 )
 
 // Tags written in place of personal data, in the form "[" + tag + "]".
@@ -29,14 +31,65 @@ type Span struct {
 }
 
 // Text returns s with every piece of personal data that Find reports
-// replaced by its tag, such as "[BSN]" or "[NAAM]". Everything else,
-// including bytes that are not valid UTF-8, is copied unchanged.
+// replaced by its tag, such as "[BSN]" or "[NAAM]". The result is the
+// normalised text (see Normalize): unusual spaces, zero-width characters,
+// control characters and invalid bytes do not survive into it. A long text
+// is redacted in pieces of about chunkSize bytes, so memory stays in
+// proportion to the text.
 func Text(s string) string {
+	s = Normalize(s)
+	buf := tokenPool.Get().(*[]token)
+	defer tokenPool.Put(buf)
+	if len(s) <= chunkSize {
+		return redactChunk(s, buf)
+	}
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/8)
+	for len(s) > 0 {
+		n := chunkEnd(s)
+		b.WriteString(redactChunk(s[:n], buf))
+		s = s[n:]
+	}
+	return b.String()
+}
+
+// tokenPool holds token buffers between calls of Text.
+var tokenPool = sync.Pool{New: func() any { return new([]token) }}
+
+// chunkSize bounds the text the detectors see at once. A piece of
+// personal data that straddles a chunk's end can be missed; chunks end at
+// a line break, a sentence end or a space where there is one.
+const chunkSize = 32 << 10
+
+// chunkEnd returns where the first chunk of s ends.
+func chunkEnd(s string) int {
+	if len(s) <= chunkSize {
+		return len(s)
+	}
+	w := s[:chunkSize]
+	if k := strings.LastIndexByte(w, '\n'); k > chunkSize/2 {
+		return k + 1
+	}
+	for _, sep := range []string{". ", "! ", "? ", " "} {
+		if k := strings.LastIndex(w, sep); k > chunkSize/2 {
+			return k + len(sep)
+		}
+	}
+	n := chunkSize
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return n
+}
+
+// redactChunk runs the passes of Text over one normalised chunk; toks is
+// reused between chunks.
+func redactChunk(s string, toks *[]token) string {
 	// One pass is enough for almost every text. Redacting can remove the
 	// context that kept a neighbour (the ",0" after "1234567,0" made it look
 	// like an amount), so a few more passes make Text idempotent.
 	for range maxPasses {
-		spans := Find(s)
+		spans := find(s, toks)
 		if len(spans) == 0 {
 			break
 		}
@@ -65,8 +118,30 @@ func replace(s string, spans []Span) string {
 }
 
 // Find returns the personal data in s as non-overlapping spans in order of
-// their position. It returns nil if it finds none.
+// their position, as byte offsets into s. It reads s as Text does
+// (normalised, in chunks). It returns nil if it finds none.
 func Find(s string) []Span {
+	n, m := normalize(s, true)
+	var toks []token
+	var out []Span
+	for off := 0; off < len(n); {
+		e := off + chunkEnd(n[off:])
+		for _, sp := range find(n[off:e], &toks) {
+			sp.Start += off
+			sp.End += off
+			if m != nil {
+				sp.Start, sp.End = int(m[sp.Start]), int(m[sp.End])
+			}
+			out = append(out, sp)
+		}
+		off = e
+	}
+	return out
+}
+
+// find returns the spans of one normalised chunk; toks is a buffer reused
+// between calls.
+func find(s string, buf *[]token) []Span {
 	if len(s) == 0 {
 		return nil
 	}
@@ -83,7 +158,8 @@ func Find(s string) []Span {
 	if at {
 		f.users()
 	}
-	toks := tokenize(s)
+	toks := tokenize(s, (*buf)[:0])
+	*buf = toks
 	if hasDigit(s) {
 		f.ibans()
 		f.dates()
@@ -95,6 +171,7 @@ func Find(s string) []Span {
 		f.numbers()
 	}
 	f.names(toks)
+	f.guessNames(toks)
 	if len(f.spans) == 0 {
 		return nil
 	}
@@ -140,6 +217,20 @@ func (f *finder) add(i, j int, tag string) bool {
 	}
 	f.spans = append(f.spans, Span{Start: i, End: j, Tag: tag})
 	return true
+}
+
+// reserve claims s[i:j] for no tag: the bytes are kept as typed and no
+// later detector may take them (a public service number).
+func (f *finder) reserve(i, j int) {
+	if i >= j || !f.free(i, j) {
+		return
+	}
+	if f.taken == nil {
+		f.taken = make([]uint64, len(f.s)/64+1)
+	}
+	for k := i; k < j; k++ {
+		f.taken[k>>6] |= 1 << (k & 63)
+	}
 }
 
 func hasDigit(s string) bool {
