@@ -218,7 +218,7 @@ func isProperNoun(w string) bool {
 
 // isGiven and isSurname report whether the folded word is a known first
 // name or surname.
-func isGiven(f string) bool   { return givenNames[f] }
+func isGiven(f string) bool { return givenNames[f] }
 func isSurname(f string) bool {
 	return surnames[f] || fakerSurnames[f] && !isDutchWord(f)
 }
