@@ -150,3 +150,27 @@ func TestChat(t *testing.T) {
 		t.Errorf("meaning destroyed in %d messages: %v", len(q.destroyed), q.destroyed)
 	}
 }
+
+// TestHeldOutChat gates the targets on testdata/heldout-chat.tsv,
+// written after the rules were tuned: names >= 90%, all categories >= 95%,
+// at least 55 of every 60 clean messages untouched, no meaning destroyed.
+func TestHeldOutChat(t *testing.T) {
+	corpus := loadTSV(t, "testdata/heldout-chat.tsv")
+	q := score(t, corpus)
+	t.Log(q.report("heldout-chat.tsv"))
+	if q.clean < 60 {
+		t.Errorf("held-out set has %d clean messages, want >= 60", q.clean)
+	}
+	if r := float64(q.namesF) / float64(q.namesG); r < 0.90 {
+		t.Errorf("name recall %.3f, want >= 0.90", r)
+	}
+	if r := float64(q.found) / float64(q.gold); r < 0.95 {
+		t.Errorf("recall over all categories %.3f, want >= 0.95", r)
+	}
+	if allowed := q.clean * 5 / 60; q.clean-q.kept > allowed {
+		t.Errorf("%d of %d clean messages changed, want at most %d", q.clean-q.kept, q.clean, allowed)
+	}
+	if len(q.destroyed) > 0 {
+		t.Errorf("meaning destroyed in %d messages: %v", len(q.destroyed), q.destroyed)
+	}
+}
