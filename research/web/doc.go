@@ -1,7 +1,15 @@
 // Package web is the review page for researchers: a small web site, served
-// from the bot's store, where signed-in researchers read the anonymised
+// from the bot's store, where signed-in researchers read the pseudonymised
 // transcripts of people who agreed to research use, see figures and the
 // study's table, tag and annotate conversations, and download exports.
+//
+// Redaction at the source misses some names, so the transcript marks the
+// words that still look like a name (redact.Suspects) and lets a
+// researcher remove a piece of a citizen's message in place
+// (research.RedactTurn): the original is not kept, the action is in the
+// audit log, and every later export holds the corrected text. That needs
+// the live store; over a read-only copy ("proactief review") the page says
+// it cannot change anything.
 //
 // [New] takes the store (the live one of "proactief serve", or a read-only
 // copy for "proactief review") and [Options] with three files kept beside

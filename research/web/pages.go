@@ -311,6 +311,7 @@ type transcriptData struct {
 	Answers   []answerRow
 	Turns     []research.Turn
 	Saved     bool
+	Redacted  bool // a piece of text was just removed
 	Action    string
 	TagsValue string
 	Back      string
@@ -342,6 +343,7 @@ func (s *Server) transcript(w http.ResponseWriter, r *http.Request, ses session)
 		return
 	}
 	d := transcriptData{C: c, Review: s.reviews.Get(c.Pseudonym), Turns: c.Turns, Saved: r.URL.Query().Get("opgeslagen") == "1"}
+	d.Redacted = r.URL.Query().Get("geredigeerd") == "1"
 	d.TagsValue = strings.Join(d.Review.Tags, ", ")
 	d.Action = "/gesprekken/" + c.Pseudonym + "/beoordeling"
 	if test {

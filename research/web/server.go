@@ -140,6 +140,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /gesprekken", s.auth(s.list))
 	mux.HandleFunc("GET /gesprekken/{id}", s.auth(s.transcript))
 	mux.HandleFunc("POST /gesprekken/{id}/beoordeling", s.auth(s.review))
+	mux.HandleFunc("POST /gesprekken/{id}/redigeer", s.auth(s.redactTurn))
 	mux.HandleFunc("GET /studie", s.auth(s.study))
 	mux.HandleFunc("GET /export", s.auth(s.export))
 	mux.HandleFunc("GET /logboek", s.auth(s.auditPage))
