@@ -12,7 +12,7 @@ import (
 
 // Corrector is a store that can correct a research record in place; a
 // researcher uses it to redact a piece of personal data that redaction at
-// the source missed. store/bolt implements it.
+// the source missed. store/bolt and store/etcd implement it.
 type Corrector interface {
 	// CorrectResearch replaces the text of research turn seq of pseudonym
 	// by what fix returns, in one transaction, and keeps no copy of the old

@@ -12,9 +12,13 @@ import (
 	"github.com/proactief/proactief/bot"
 	"github.com/proactief/proactief/research"
 	"github.com/proactief/proactief/store/bolt"
+	"github.com/proactief/proactief/store/etcd"
 )
 
-var _ research.Corrector = (*bolt.DB)(nil)
+var (
+	_ research.Corrector = (*bolt.DB)(nil)
+	_ research.Corrector = (*etcd.Store)(nil)
+)
 
 // citizenTurn returns the seq and text of the first citizen turn of the
 // only research conversation that contains want.

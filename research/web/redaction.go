@@ -93,7 +93,10 @@ func (s *Server) redactTurn(w http.ResponseWriter, r *http.Request, ses session)
 	err = research.RedactTurn(r.Context(), s.store, s.audit, ses.name, c.Pseudonym, seq, r.PostForm.Get("tekst"), tag)
 	switch {
 	case err == nil:
-	case errors.Is(err, research.ErrCannotCorrect), errors.Is(err, bot.ErrReadOnly):
+	case errors.Is(err, research.ErrCannotCorrect):
+		s.fail(w, r, http.StatusConflict, "Deze opslag kan berichten niet aanpassen. Er is niets gewijzigd.")
+		return
+	case errors.Is(err, bot.ErrReadOnly):
 		s.fail(w, r, http.StatusConflict, "Deze pagina leest een kopie van de gegevens en kan niets wijzigen. "+
 			"Haal het stuk tekst weg op de onderzoekspagina van de draaiende chatbot (proactief serve).")
 		return
