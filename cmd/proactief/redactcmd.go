@@ -20,8 +20,9 @@ func init() {
 const maxRedactLine = 16 << 20
 
 // runRedact copies stdin to stdout line by line with personal data replaced
-// by tags: one input line gives one output line. Bytes that are not valid
-// UTF-8 are replaced by U+FFFD.
+// by tags: one input line gives one output line. The output is normalised
+// as redact.Text does: bytes that are not valid UTF-8, control characters
+// and unusual spaces become spaces, zero-width characters are removed.
 func runRedact(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "redact", "redact < in.txt > out.txt")
 	if err := parseFlags(fs, args); err != nil {

@@ -9,7 +9,8 @@ import (
 
 func TestRedactCommand(t *testing.T) {
 	in := "mijn bsn is 123456782\r\nHoi, ik heb een vraag\n\nbel 06-12345678 \xff\xfe\nmvg Kees Jansen"
-	want := "mijn bsn is [BSN]\nHoi, ik heb een vraag\n\nbel [TELEFOON] \uFFFD\nmvg [NAAM]\n"
+	// invalid bytes, like other characters that could hide data, become spaces
+	want := "mijn bsn is [BSN]\nHoi, ik heb een vraag\n\nbel [TELEFOON]  \nmvg [NAAM]\n"
 	var stdout, stderr bytes.Buffer
 	env := &Env{Stdin: strings.NewReader(in), Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }}
 	if err := run(context.Background(), env, []string{"redact"}); err != nil {
