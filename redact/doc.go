@@ -69,7 +69,10 @@
 //     or after "ik woon op/aan"; a street without a house number, or with an
 //     unusual name and no cue, is kept. Cities and place names are kept.
 //   - Dates without a year are redacted only after a birth cue; payment
-//     deadlines ("per 1 juli") are kept on purpose.
+//     deadlines ("per 1 juli") are kept on purpose, and so are dates from
+//     2020 on without a birth cue ("afspraak op 14-01-2027"), so the birth
+//     date of a young child is kept unless a cue such as "geboren" or "is
+//     van" comes before it.
 //   - Any run of seven or more digits that is not marked as an amount is
 //     redacted as [NUMMER], so a large amount written without "€" or "euro"
 //     is lost; a typo in a Dutch IBAN still gives [IBAN].

@@ -152,12 +152,37 @@ func (f *finder) dates() {
 			continue
 		}
 		j := digitRun(s, i)
-		if e := dateAt(s, i, j); e > 0 && f.add(i, e, TagDatum) {
+		if e := dateAt(s, i, j); e > 0 {
+			if recentYear(s[i:e]) && !birthCue(s[max(0, i-40):i]) {
+				// an appointment, a deadline or the date of a letter
+				// ("afspraak op 14-01-2027") is no identifier
+				f.reserve(i, e)
+			} else {
+				f.add(i, e, TagDatum)
+			}
 			i = e
 			continue
 		}
 		i = j
 	}
+}
+
+// recentYear reports whether the date d ends in a year from 2020 on
+// (2020-2099, or 20-39 written with two digits).
+func recentYear(d string) bool {
+	k := len(d)
+	for k > 0 && isDigit(d[k-1]) {
+		k--
+	}
+	y := d[k:]
+	switch {
+	case len(y) == 4:
+		return y[:2] == "20" && y[2] >= '2'
+	case len(y) == 2 && k > 0 && d[k-1] != ' ' && !strings.ContainsAny(d, "'’"):
+		n := atoi(y)
+		return n >= 20 && n <= 39
+	}
+	return false
 }
 
 // dateAt returns the end of a date that starts with the digits s[i:j], or 0.

@@ -108,6 +108,11 @@ func checkProperties(t *testing.T, s string) {
 	if utf8.ValidString(s) && !utf8.ValidString(out) {
 		t.Fatalf("Text(%q) = %q: invalid UTF-8", s, out)
 	}
+	for _, sp := range Suspects(out) {
+		if sp.Start < 0 || sp.End <= sp.Start || sp.End > len(out) {
+			t.Fatalf("Suspects(%q): bad span %v", out, sp)
+		}
+	}
 	last := 0
 	for _, sp := range Find(s) {
 		if sp.Start < last || sp.End <= sp.Start || sp.End > len(s) {
