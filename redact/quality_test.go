@@ -174,3 +174,23 @@ func TestHeldOutChat(t *testing.T) {
 		t.Errorf("meaning destroyed in %d messages: %v", len(q.destroyed), q.destroyed)
 	}
 }
+
+// TestHeldOut2Chat reports and gates the second held-out set, written
+// after the first; the same targets as TestHeldOutChat.
+func TestHeldOut2Chat(t *testing.T) {
+	corpus := loadTSV(t, "testdata/heldout2-chat.tsv")
+	q := score(t, corpus)
+	t.Log(q.report("heldout2-chat.tsv"))
+	if r := float64(q.namesF) / float64(q.namesG); r < 0.90 {
+		t.Errorf("name recall %.3f, want >= 0.90", r)
+	}
+	if r := float64(q.found) / float64(q.gold); r < 0.95 {
+		t.Errorf("recall over all categories %.3f, want >= 0.95", r)
+	}
+	if allowed := q.clean * 5 / 60; q.clean-q.kept > allowed {
+		t.Errorf("%d of %d clean messages changed, want at most %d", q.clean-q.kept, q.clean, allowed)
+	}
+	if len(q.destroyed) > 0 {
+		t.Errorf("meaning destroyed in %d messages: %v", len(q.destroyed), q.destroyed)
+	}
+}
