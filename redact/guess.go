@@ -26,6 +26,25 @@ var personNext = set("zei", "zegt", "belde", "belt", "heeft", "had", "kan", "kon
 	"woont", "werkt", "helpt", "hielp", "stuurde", "stuurt", "reageert", "is", "en", "van", "hier", "here",
 	"gaf", "geeft", "komt", "kwam", "moet", "mag")
 
+// strongSlot reports whether toks[k] names a person next so surely that a
+// lower-case word in no list after it is taken as a name: a thank-you or a
+// goodbye, or "met" after a verb of contact ("gebeld met").
+func strongSlot(toks []token, k int) bool {
+	switch w := toks[k].lower; w {
+	case "thx", "thnx", "thanks", "dank", "bedankt", "dankjewel", "dankuwel", "merci", "doei", "doeii", "doeg",
+		"bye", "ciao", "laters", "groetjes", "groet", "liefs", "kusjes":
+		return true
+	case "met":
+		if k > 0 {
+			switch toks[k-1].lower {
+			case "gebeld", "gesproken", "gepraat", "contact", "afspraak", "samen", "gesprek", "ruzie", "gemaild", "geappt":
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // articles before a word make it a thing: "de roos", "een bakker".
 var articles = set("de", "het", "een", "die", "deze", "mijn", "je", "uw", "onze", "hun", "zijn", "haar")
 
@@ -103,6 +122,13 @@ func nameScore(toks []token, i int) (end, score int) {
 		end = extendName(toks, i, false)
 	case !isDutchWord(t.lower) && len(t.lower) >= 3 && i+1 < len(toks) && (toks[i+1].lower == "hier" || toks[i+1].lower == "here") && t.stop:
 		score = 3
+	case !t.cap && len(t.lower) >= 4 && i > 0 && toks[i-1].gap == ' ' && strongSlot(toks, i-1) &&
+		(toks[i-1].lower == "met" || t.gap != ' ' || i+1 == len(toks)) && !isDutchWord(t.lower) && !isProperNoun(t.lower):
+		// "thx kwabena", "gebeld met kwabena": a word in no list, where
+		// a person is named; after a thank-you or goodbye only as the last word
+		// or before punctuation, so "bedankt voorr alles" keeps its typo
+		score = 1
+		end = extendName(toks, i, false)
 	default:
 		return i, 0
 	}

@@ -11,6 +11,8 @@ func TestIssue15Patterns(t *testing.T) {
 		// a first name alone
 		{"ik heb gebeld met bram", "ik heb gebeld met [NAAM]"},
 		{"thx mark", "thx [NAAM]"},
+		{"thx kwabena", "thx [NAAM]"},
+		{"ik had een afspraak met oluwaseun", "ik had een afspraak met [NAAM]"},
 		// sign-offs
 		{"oke dan wacht ik. doei sanne", "oke dan wacht ik. doei [NAAM]"},
 		// the surname goes with the first name
@@ -35,6 +37,7 @@ func TestIssue15Patterns(t *testing.T) {
 		{"mijn auto xp123v is weg", "mijn auto [KENTEKEN] is weg"},
 		// what must stay
 		{"met spoed graag", "met spoed graag"},
+		{"bedankt voorr alles", "bedankt voorr alles"},
 		{"ik werk bij de bakker", "ik werk bij de bakker"},
 		{"de roos op mijn arm", "de roos op mijn arm"},
 		{"ik heb 450 euro schuld bij het CJIB en DUO", "ik heb 450 euro schuld bij het CJIB en DUO"},

@@ -146,7 +146,7 @@ var (
 		"goedemiddag", "goedenavond", "goeiemorgen", "goeiemiddag", "geachte", "lieve", "yo", "hoihoi", "hai")
 	signoffs = set("groeten", "groetjes", "groet", "gr", "grt", "grtz", "grtjs", "mvg", "mvgr", "liefs",
 		"groetjes", "gegroet", "doei", "doeii", "doeiii", "doeg", "bye", "ciao", "laters", "thx", "thnx", "thanks",
-		"merci", "kusjes", "kus", "xxx", "xx", "dankjewel", "dankuwel", "bedankt")
+		"merci", "kusjes", "kus", "xxx", "xx")
 	titles = set("mevrouw", "meneer", "mevr", "mw", "mvr", "dhr", "hr", "mej", "mr", "mevrouwtje", "juffrouw")
 	family = set("vrouw", "man", "zoon", "dochter", "moeder", "vader", "broer", "zus", "zusje", "broertje",
 		"partner", "vriend", "vriendin", "ex", "oma", "opa", "schoonmoeder", "schoonvader", "schoonzus",
