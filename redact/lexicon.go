@@ -179,11 +179,11 @@ func (l *sortedList) load() {
 }
 
 func (l *sortedList) entry(k int) string {
-	s := l.text[l.start[k]:]
-	if e := strings.IndexByte(s, '\n'); e >= 0 {
-		s = s[:e]
+	end := len(l.text)
+	if k+1 < len(l.start) {
+		end = int(l.start[k+1]) - 1 // before the newline
 	}
-	return s
+	return l.text[l.start[k]:end]
 }
 
 // has reports whether w is in the list.
