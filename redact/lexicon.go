@@ -181,9 +181,9 @@ func (l *sortedList) load() {
 func (l *sortedList) entry(k int) string {
 	end := len(l.text)
 	if k+1 < len(l.start) {
-		end = int(l.start[k+1]) - 1 // before the newline
+		end = int(l.start[k+1])
 	}
-	return l.text[l.start[k]:end]
+	return strings.TrimSuffix(l.text[l.start[k]:end], "\n")
 }
 
 // has reports whether w is in the list.

@@ -1,6 +1,9 @@
 package redact
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestSuspects(t *testing.T) {
 	tests := []struct {
@@ -35,5 +38,31 @@ func TestSuspects(t *testing.T) {
 func TestTagsComplete(t *testing.T) {
 	if n := len(Tags()); n != 12 {
 		t.Errorf("Tags() has %d tags, want 12", n)
+	}
+}
+
+func TestWordLists(t *testing.T) {
+	for _, w := range []string{"spoed", "bakker", "roos", "aaiden", "zwaluw"} {
+		if !isDutchWord(w) {
+			t.Errorf("isDutchWord(%q) = false", w)
+		}
+	}
+	for _, w := range []string{"kwabena", "ramdin", "yilmaz", ""} {
+		if w != "" && isDutchWord(w) {
+			t.Errorf("isDutchWord(%q) = true", w)
+		}
+	}
+	// the lists must be sorted bytewise for the search
+	for _, l := range []*sortedList{dutchWords, properNouns} {
+		l.once.Do(l.load)
+		for k := 1; k < len(l.start); k++ {
+			if l.entry(k-1) >= l.entry(k) {
+				t.Fatalf("word list not sorted at %q, %q", l.entry(k-1), l.entry(k))
+			}
+		}
+		last := l.entry(len(l.start) - 1)
+		if !l.has(last) || strings.Contains(last, "\n") {
+			t.Errorf("last entry %q not found", last)
+		}
 	}
 }
