@@ -46,7 +46,7 @@ func citizenTurn(t *testing.T, s bot.Store, want string) (pseudonym string, seq 
 func TestRedactTurn(t *testing.T) {
 	h := newHarness(t)
 	h.start("u1", true, true)
-	h.say("u1", "ik had gisteren ruzie met kwabena over geld")
+	h.say("u1", "ik zag kwabena gisteren bij de markt")
 	ctx := context.Background()
 	pseudonym, seq, text := citizenTurn(t, h.db, "kwabena")
 	if !strings.Contains(text, "kwabena") {
@@ -61,8 +61,8 @@ func TestRedactTurn(t *testing.T) {
 	if err := research.RedactTurn(ctx, h.db, audit, "onderzoeker", pseudonym, seq, "Kwabena", "NAAM"); err != nil {
 		t.Fatalf("research.RedactTurn: %v", err)
 	}
-	_, _, got := citizenTurn(t, h.db, "ruzie")
-	if want := "ik had gisteren ruzie met [NAAM] over geld"; got != want {
+	_, _, got := citizenTurn(t, h.db, "markt")
+	if want := "ik zag [NAAM] gisteren bij de markt"; got != want {
 		t.Errorf("turn after redaction = %q, want %q", got, want)
 	}
 	cs, err := research.Load(ctx, h.db, research.Filter{IncludeTest: true})
@@ -103,7 +103,7 @@ func TestRedactTurn(t *testing.T) {
 func TestRedactTurnErrors(t *testing.T) {
 	h := newHarness(t)
 	h.start("u1", true, true)
-	h.say("u1", "ik had ruzie met kwabena")
+	h.say("u1", "ik zag kwabena bij de markt")
 	ctx := context.Background()
 	pseudonym, seq, text := citizenTurn(t, h.db, "kwabena")
 	audit, err := research.OpenAudit(filepath.Join(t.TempDir(), "audit.jsonl"))
@@ -130,7 +130,7 @@ func TestRedactTurnErrors(t *testing.T) {
 			t.Errorf("%s: err = %v, want %v", tt.name, err, tt.want)
 		}
 	}
-	if _, _, got := citizenTurn(t, h.db, "ruzie"); got != text {
+	if _, _, got := citizenTurn(t, h.db, "markt"); got != text {
 		t.Errorf("failed redactions changed the turn: %q, want %q", got, text)
 	}
 
