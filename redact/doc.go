@@ -55,9 +55,10 @@
 // removing too much for numbers and too little for words:
 //
 //   - Names without a cue are found when they are in the lexicons or, with a
-//     capital where no sentence starts, in no word list. A rare name that is
-//     also a Dutch word ("marjolein", "said") needs a cue; a name in neither
-//     list needs a cue or a capital. A lower-case word after a weak cue such
+//     capital where no sentence starts, in no word list. A name that is
+//     also a Dutch word, in lower case ("ik zag marjolein"), needs a cue; a
+//     name in no list needs a cue, a capital, or a place such as "thx ..."
+//     at the end of a message. A lower-case word after a weak cue such
 //     as "mijn vrouw" or "ik ben" is taken only if it is a known first name;
 //     after a strong cue ("ik heet", "groeten") any word that is not an
 //     ordinary Dutch word is taken. The lexicons carry no frequencies (none

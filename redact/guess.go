@@ -122,6 +122,11 @@ func nameScore(toks []token, i int) (end, score int) {
 		end = extendName(toks, i, false)
 	case !isDutchWord(t.lower) && len(t.lower) >= 3 && i+1 < len(toks) && (toks[i+1].lower == "hier" || toks[i+1].lower == "here") && t.stop:
 		score = 3
+	case t.cap && i == 0 && t.stop && t.gap == ' ' && i+1 < len(toks) && toks[i+1].lower == "hier" &&
+		(toks[i+1].gap == ',' || toks[i+1].gap == '.' || i+2 == len(toks)):
+		// "Marjolein hier." opens a message with a name, even one that is
+		// also a word
+		score = 1
 	case !t.cap && len(t.lower) >= 4 && i > 0 && toks[i-1].gap == ' ' && strongSlot(toks, i-1) &&
 		(toks[i-1].lower == "met" || t.gap != ' ' || i+1 == len(toks)) && !isDutchWord(t.lower) && !isProperNoun(t.lower):
 		// "thx kwabena", "gebeld met kwabena": a word in no list, where
