@@ -70,6 +70,7 @@ func (m Meaning) Has(i Intent) bool {
 //	^         (first) only at the start of the message
 //	$         the end of the message or of a clause
 //	- pattern (a whole line) a veto: when it matches, the intent is not found
+//	@name     the words a line "@name = a/b/c" defined earlier
 //	?word     an optional word
 //
 // A message matches when the pattern's words occur in it in this order.
@@ -80,13 +81,15 @@ func (m Meaning) Has(i Intent) bool {
 // words right before the match count, so that "ik weet het niet, ik wil
 // dood" stays a crisis.
 //
-// Typos, the rule: a typed word is corrected only towards a pattern word
-// of five or more letters, by at most one edit (two from eight letters),
-// and only when the typed word is not itself a word the matcher or the
-// answer parser knows. So "mens" never becomes "eens" and "eens" never
+// Typos, the rule: a typed word of six or more letters is corrected only
+// towards a pattern word of six or more letters, by at most one edit (two
+// from eight letters), only when exactly one pattern word is that close,
+// and never when the typed word is itself a word the matcher or the answer
+// parser knows (a pattern word, an answer or scale word, or a word on the
+// knownWords list). So "mens" never becomes "eens" and "eens" never
 // becomes "mens"; "zelfmort" becomes "zelfmoord". The answer parser
-// (segment.Parse) follows the same rule from its side: a word on its list
-// of known content words is never corrected into an answer word.
+// (segment.Parse) keeps the same rule from its side: a word on its list of
+// known content words is never corrected into an answer word.
 //
 //go:embed understand.txt
 var understandData string
@@ -112,7 +115,7 @@ type pattern struct {
 type matcher struct {
 	patterns []pattern
 	known    map[string]bool // every exact pattern word: never corrected
-	fuzzable []string        // pattern words of 5+ letters
+	fuzzable []string        // pattern words of 6+ letters
 	first    map[string][]int
 }
 
@@ -153,9 +156,19 @@ func parseMatcher(data string) (*matcher, error) {
 	m := &matcher{known: map[string]bool{}, first: map[string][]int{}}
 	var intent Intent
 	wordsSection := false
+	macros := map[string]string{}
 	for i, line := range strings.Split(data, "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if strings.HasPrefix(line, "@") && strings.Contains(line, "=") {
+			name, alts, ok := strings.Cut(line, "=")
+			name, alts = strings.TrimSpace(name), strings.TrimSpace(alts)
+			if !ok || name == "@" || alts == "" || strings.ContainsAny(alts, " \t") {
+				return nil, fmt.Errorf("line %d: want @name = a/b/c", i+1)
+			}
+			macros[name] = alts
 			continue
 		}
 		if strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]") {
@@ -200,6 +213,20 @@ func parseMatcher(data string) (*matcher, error) {
 			if strings.HasPrefix(f, "?") {
 				w.optional, f = true, f[1:]
 			}
+			// @name stands for the alternatives it was defined as; it
+			// can be mixed with others: @die/dood.
+			var parts []string
+			for _, a := range strings.Split(f, "/") {
+				if strings.HasPrefix(a, "@") {
+					alts, ok := macros[a]
+					if !ok {
+						return nil, fmt.Errorf("line %d: unknown %s", i+1, a)
+					}
+					a = alts
+				}
+				parts = append(parts, a)
+			}
+			f = strings.Join(parts, "/")
 			for _, a := range strings.Split(f, "/") {
 				a = normWord(a)
 				if a == "" {
@@ -215,7 +242,7 @@ func parseMatcher(data string) (*matcher, error) {
 				}
 				if !m.known[a] {
 					m.known[a] = true
-					if utf8.RuneCountInString(a) >= 5 {
+					if utf8.RuneCountInString(a) >= 6 {
 						m.fuzzable = append(m.fuzzable, a)
 					}
 				}
@@ -252,7 +279,8 @@ func knownIntent(i Intent) bool {
 // typos of them; they are never corrected.
 var knownWords = []string{"eten", "meten", "week", "weken", "leven", "geven", "heten", "beter", "mensen", "eens", "mens",
 	"bellen", "willen", "wel", "weet", "weten", "meer", "even", "kunnen", "kennen", "helpen", "helpt", "spreken",
-	"breken", "zitten", "weg", "werk", "woorden", "worden", "vragen", "wagen", "brief", "brieven", "leren", "lezen", "dood"}
+	"breken", "zitten", "weg", "werk", "woorden", "worden", "vragen", "wagen", "brief", "brieven", "leren", "lezen", "dood",
+	"quite", "quiet", "living", "lieve", "gezet", "gezegd", "zeggen", "leggen", "liggen", "kosten", "kunnen"}
 
 // normWord lower-cases a word and folds accents and apostrophes away.
 func normWord(w string) string {
@@ -436,8 +464,9 @@ func asksMeaning(toks []string) bool {
 		case "betekent", "betekend", "betekenen", "betekenis", "uitleg", "mean", "means", "meaning", "explain", "whats":
 			return true
 		case "wat", "what":
-			if i+1 < len(toks) {
-				switch toks[i+1] {
+			// "wat is ...", "what does ...", "ik weet niet wat een toeslag is"
+			for j := i + 1; j < len(toks) && j <= i+4 && toks[j] != clauseBreak; j++ {
+				switch toks[j] {
 				case "is", "zijn", "bedoel", "bedoelen", "bedoelt", "are", "does", "do":
 					return true
 				}
@@ -490,7 +519,7 @@ func negatedBefore(toks []string, start int, near bool) bool {
 // correct returns the pattern word a token is a typo of, or the token.
 func (m *matcher) correct(t string) string {
 	n := utf8.RuneCountInString(t)
-	if n < 5 || n > 30 || m.known[t] || isAnswerWord(t) {
+	if n < 6 || n > 30 || m.known[t] || isAnswerWord(t) {
 		return t
 	}
 	limit := 1
