@@ -67,6 +67,7 @@ func (m Meaning) Has(i Intent) bool {
 //	word*     any word that starts with "word"
 //	a/b/c     one of these words
 //	..        up to three other words (never across , . ! ? ;)
+//	...       any number of other words, across clauses too
 //	^         (first) only at the start of the message
 //	$         the end of the message or of a clause
 //	- pattern (a whole line) a veto: when it matches, the intent is not found
@@ -82,8 +83,9 @@ func (m Meaning) Has(i Intent) bool {
 // dood" stays a crisis.
 //
 // Typos, the rule: a typed word of six or more letters is corrected only
-// towards a pattern word of six or more letters, by at most one edit (two
-// from eight letters), only when exactly one pattern word is that close,
+// towards a pattern word of six or more letters, by at most one edit (a
+// second edit turned "geslagen" into "opgeslagen"), only when exactly one
+// pattern word is that close,
 // and never when the typed word is itself a word the matcher or the answer
 // parser knows (a pattern word, an answer or scale word, or a word on the
 // knownWords list). So "mens" never becomes "eens" and "eens" never
@@ -98,6 +100,7 @@ type pword struct {
 	alts     []string // exact words
 	prefixes []string // word* forms
 	gap      bool     // ".."
+	anyGap   bool     // "...": any number of words, across clauses
 	optional bool
 	end      bool // "$": the end of the message
 }
@@ -149,6 +152,7 @@ var answerWords = map[string]bool{
 var scaleWords = map[string]bool{
 	"belangrijk": true, "onbelangrijk": true, "important": true, "unimportant": true,
 	"oneens": true, "agree": true, "disagree": true, "klopt": true,
+	"vind": true, "vindt": true,
 	"meestal": true, "vaak": true, "soms": true, "usually": true, "often": true, "sometimes": true, "mostly": true,
 }
 
@@ -198,6 +202,9 @@ func parseMatcher(data string) (*matcher, error) {
 			switch f {
 			case "..":
 				p.words = append(p.words, pword{gap: true})
+				continue
+			case "...":
+				p.words = append(p.words, pword{anyGap: true})
 				continue
 			case "$":
 				p.words = append(p.words, pword{end: true})
@@ -249,7 +256,7 @@ func parseMatcher(data string) (*matcher, error) {
 			}
 			p.words = append(p.words, w)
 		}
-		if len(p.words) == 0 || p.words[0].gap || p.words[len(p.words)-1].gap {
+		if len(p.words) == 0 || p.words[0].gap || p.words[0].anyGap || p.words[len(p.words)-1].gap || p.words[len(p.words)-1].anyGap {
 			return nil, fmt.Errorf("line %d: a pattern starts and ends with a word", i+1)
 		}
 		m.patterns = append(m.patterns, p)
@@ -397,7 +404,9 @@ func Understand(text string, answering bool) Meaning {
 		if !p.negates && negatedBefore(fixed, start, p.intent == IntentCrisis) {
 			continue
 		}
-		if p.intent != "" && start == 0 {
+		if p.intent != "" && start == 0 && answerWords[fixed[0]] {
+			// The pattern itself starts with an answer word ("no more
+			// questions"): the message is not an answer.
 			atStart[intentIndex(p.intent)] = true
 		}
 		if p.word != "" {
@@ -522,10 +531,7 @@ func (m *matcher) correct(t string) string {
 	if n < 6 || n > 30 || m.known[t] || isAnswerWord(t) {
 		return t
 	}
-	limit := 1
-	if n >= 8 {
-		limit = 2
-	}
+	const limit = 1
 	best, bestD, tie := "", limit+1, false
 	for _, w := range m.fuzzable {
 		wn := utf8.RuneCountInString(w)
@@ -573,6 +579,14 @@ func (p *pattern) matchAt(toks []string, i, k int) bool {
 	if w.end {
 		// The end of the message or of a clause.
 		return (i == len(toks) || toks[i] == clauseBreak) && p.matchAt(toks, i, k+1)
+	}
+	if w.anyGap {
+		for j := i; j <= len(toks); j++ {
+			if p.matchAt(toks, j, k+1) {
+				return true
+			}
+		}
+		return false
 	}
 	if w.gap {
 		for skip := 0; skip <= 3; skip++ {

@@ -48,6 +48,15 @@ func readCorpus(t testing.TB, name string) []corpusRow {
 	return rows
 }
 
+// readCorpora reads several corpus files as one.
+func readCorpora(t testing.TB, names ...string) []corpusRow {
+	var rows []corpusRow
+	for _, n := range names {
+		rows = append(rows, readCorpus(t, n)...)
+	}
+	return rows
+}
+
 // corpusScore is the precision and recall per intent, and how many real
 // answers were taken for an intent.
 type corpusScore struct {
@@ -118,9 +127,13 @@ func (s corpusScore) report(t *testing.T, name string, n int) {
 }
 
 // TestUnderstandCorpus is the gate on the corpus the matcher was built
-// with: it must hold every figure the held-out targets ask, and more.
+// with: the first corpus and the two earlier held-out parts, which became
+// development data once their first run was recorded (see their headers).
 func TestUnderstandCorpus(t *testing.T) {
-	rows := append(readCorpus(t, "testdata/intents.tsv"), readCorpus(t, "testdata/intents_holdout1.tsv")...)
+	rows := readCorpora(t, "testdata/intents.tsv", "testdata/intents_holdout1.tsv", "testdata/intents_holdout2.tsv")
+	if n := len(readCorpus(t, "testdata/intents.tsv")); n < 600 {
+		t.Fatalf("first corpus has %d messages, want at least 600", n)
+	}
 	if len(rows) < 600 {
 		t.Fatalf("corpus has %d messages, want at least 600", len(rows))
 	}
@@ -136,10 +149,10 @@ func TestUnderstandCorpus(t *testing.T) {
 // TestUnderstandHoldout measures the part written after the patterns were
 // done, against the targets.
 func TestUnderstandHoldout(t *testing.T) {
-	if _, err := os.Stat("testdata/intents_holdout2.tsv"); err != nil {
+	if _, err := os.Stat("testdata/intents_holdout3.tsv"); err != nil {
 		t.Skip("held-out part not written yet")
 	}
-	rows := readCorpus(t, "testdata/intents_holdout2.tsv")
+	rows := readCorpus(t, "testdata/intents_holdout3.tsv")
 	s := scoreCorpus(rows)
 	s.report(t, "held-out corpus", len(rows))
 	gate(t, s, map[Intent][2]float64{
