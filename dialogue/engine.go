@@ -362,12 +362,17 @@ func (t *turn) handle() {
 		if strings.HasPrefix(text, "/") && t.command(text) {
 			return
 		}
-		// What the person means comes before any answer: a crisis, an
-		// urgent need or a request for a person is never read as one.
-		if t.understood(text) {
+		// What the person means comes before any answer: a crisis or an
+		// urgent need even before a command word ("stop, ik wil niet meer
+		// leven"); the other intents after the commands ("meer uitleg").
+		m := t.understand(text)
+		if t.understood(m, true) {
 			return
 		}
 		if t.command(text) {
+			return
+		}
+		if t.understood(m, false) {
 			return
 		}
 		if t.paused(text) {

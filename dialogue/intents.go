@@ -12,17 +12,21 @@ import (
 // question again, "person" gives the way to a person.
 const promptPause = "pause"
 
-// understood runs the understanding step on typed text and answers what it
-// found. It reports whether it answered; when it did not, the text is read
-// as an answer to the open question.
-func (t *turn) understood(text string) bool {
+// understand runs the understanding step on typed text.
+func (t *turn) understand(text string) Meaning {
 	answering := t.st.Phase == PhaseProfiling && t.st.Pending != "" && t.st.Prompt != promptPause
-	m := Understand(text, answering)
+	return Understand(text, answering)
+}
+
+// understood answers what the understanding step found: with urgentOnly,
+// only a crisis or an urgent need. It reports whether it answered; when it
+// did not, the text is read as a command or an answer to the open question.
+func (t *turn) understood(m Meaning, urgentOnly bool) bool {
 	in := m.First()
-	t.out.Intent = in
-	if in == IntentNone {
+	if in == IntentNone || urgentOnly && in != IntentCrisis && in != IntentUrgent {
 		return false
 	}
+	t.out.Intent = in
 	if in == IntentCrisis {
 		t.out.Sensitive = true
 	}

@@ -3,6 +3,7 @@ package dialogue
 import (
 	_ "embed"
 	"fmt"
+	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -87,8 +88,9 @@ func (m Meaning) Has(i Intent) bool {
 // second edit turned "geslagen" into "opgeslagen"), only when exactly one
 // pattern word is that close,
 // and never when the typed word is itself a word the matcher or the answer
-// parser knows (a pattern word, an answer or scale word, or a word on the
-// knownWords list). So "mens" never becomes "eens" and "eens" never
+// parser knows (a pattern word, a word a word* pattern matches, an answer
+// or scale word, or a word on the knownWords list): "uitleg" never
+// becomes "uitweg". So "mens" never becomes "eens" and "eens" never
 // becomes "mens"; "zelfmort" becomes "zelfmoord". The answer parser
 // (segment.Parse) keeps the same rule from its side: a word on its list of
 // known content words is never corrected into an answer word.
@@ -119,7 +121,17 @@ type matcher struct {
 	patterns []pattern
 	known    map[string]bool // every exact pattern word: never corrected
 	fuzzable []string        // pattern words of 6+ letters
-	first    map[string][]int
+	prefixes []string        // the stems of word* patterns: a word they match is known
+	// An index from a pattern's first required word to the pattern, so
+	// that a message is matched only against patterns it can match.
+	byWord   map[string][]int
+	byPrefix []prefixRef
+	byLen    map[int][]string // fuzzable words by length
+}
+
+type prefixRef struct {
+	prefix  string
+	pattern int
 }
 
 var understander = mustMatcher(understandData)
@@ -157,7 +169,7 @@ var scaleWords = map[string]bool{
 }
 
 func parseMatcher(data string) (*matcher, error) {
-	m := &matcher{known: map[string]bool{}, first: map[string][]int{}}
+	m := &matcher{known: map[string]bool{}}
 	var intent Intent
 	wordsSection := false
 	macros := map[string]string{}
@@ -240,7 +252,9 @@ func parseMatcher(data string) (*matcher, error) {
 					return nil, fmt.Errorf("line %d: empty word", i+1)
 				}
 				if strings.HasSuffix(a, "*") {
-					w.prefixes = append(w.prefixes, strings.TrimSuffix(a, "*"))
+					pre := strings.TrimSuffix(a, "*")
+					w.prefixes = append(w.prefixes, pre)
+					m.prefixes = append(m.prefixes, pre)
 					continue
 				}
 				w.alts = append(w.alts, a)
@@ -260,6 +274,26 @@ func parseMatcher(data string) (*matcher, error) {
 			return nil, fmt.Errorf("line %d: a pattern starts and ends with a word", i+1)
 		}
 		m.patterns = append(m.patterns, p)
+	}
+	m.byWord = map[string][]int{}
+	m.byLen = map[int][]string{}
+	for _, w := range m.fuzzable {
+		n := utf8.RuneCountInString(w)
+		m.byLen[n] = append(m.byLen[n], w)
+	}
+	for i, p := range m.patterns {
+		for _, w := range p.words {
+			if w.gap || w.anyGap || w.end || w.optional {
+				continue
+			}
+			for _, a := range w.alts {
+				m.byWord[a] = append(m.byWord[a], i)
+			}
+			for _, pre := range w.prefixes {
+				m.byPrefix = append(m.byPrefix, prefixRef{pre, i})
+			}
+			break
+		}
 	}
 	for w := range answerWords {
 		m.known[w] = true
@@ -390,8 +424,22 @@ func Understand(text string, answering bool) Meaning {
 	found := make([]bool, len(Intents))
 	vetoed := make([]bool, len(Intents))
 	atStart := make([]bool, len(Intents)) // found by a pattern that starts the message
-	var words []string
+	var words []wordAt
+	cand := make([]bool, len(m.patterns))
+	for _, t := range fixed {
+		for _, i := range m.byWord[t] {
+			cand[i] = true
+		}
+		for _, r := range m.byPrefix {
+			if strings.HasPrefix(t, r.prefix) {
+				cand[r.pattern] = true
+			}
+		}
+	}
 	for pi := range m.patterns {
+		if !cand[pi] {
+			continue
+		}
 		p := &m.patterns[pi]
 		start, ok := p.match(fixed)
 		if !ok {
@@ -411,11 +459,14 @@ func Understand(text string, answering bool) Meaning {
 		}
 		if p.word != "" {
 			dup := false
-			for _, w := range words {
-				dup = dup || w == p.word
+			for i, w := range words {
+				if w.word == p.word {
+					dup = true
+					words[i].at = min(w.at, start)
+				}
 			}
 			if !dup {
-				words = append(words, p.word)
+				words = append(words, wordAt{p.word, start})
 			}
 		}
 		for i, in := range Intents {
@@ -448,7 +499,10 @@ func Understand(text string, answering bool) Meaning {
 		}
 	}
 	if out.Has(IntentExplain) {
-		out.Words = words
+		sort.SliceStable(words, func(i, j int) bool { return words[i].at < words[j].at })
+		for _, w := range words {
+			out.Words = append(out.Words, w.word)
+		}
 	}
 	return out
 }
@@ -483,6 +537,12 @@ func asksMeaning(toks []string) bool {
 		}
 	}
 	return false
+}
+
+// wordAt is a word asked about and where it stands in the message.
+type wordAt struct {
+	word string
+	at   int
 }
 
 // answerLed reports whether a message reads as an answer: it starts with
@@ -531,13 +591,14 @@ func (m *matcher) correct(t string) string {
 	if n < 6 || n > 30 || m.known[t] || isAnswerWord(t) {
 		return t
 	}
+	for _, pre := range m.prefixes {
+		if strings.HasPrefix(t, pre) {
+			return t // "uitleg" matches uitleg*: it is no typo of "uitweg"
+		}
+	}
 	const limit = 1
 	best, bestD, tie := "", limit+1, false
-	for _, w := range m.fuzzable {
-		wn := utf8.RuneCountInString(w)
-		if wn-n > limit || n-wn > limit {
-			continue
-		}
+	for _, w := range append(append(m.byLen[n-1], m.byLen[n]...), m.byLen[n+1]...) {
 		d := editDistance(t, w, limit)
 		switch {
 		case d < bestD:

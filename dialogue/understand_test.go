@@ -327,3 +327,44 @@ func TestEchoAnswers(t *testing.T) {
 		}
 	}
 }
+
+// TestUnderstandLookAlikes holds the look-alikes and the typo rule.
+func TestUnderstandLookAlikes(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		want Intent
+	}{
+		{"ik wil een mens spreken", IntentPerson},
+		{"ik wil geen mens spreken", IntentNone},
+		{"eens", IntentNone},
+		{"mens", IntentPerson},
+		{"ik snap het wel", IntentNone},
+		{"ik snap het niet", IntentExplain},
+		{"ik weet niet waar ik hulp kan krijgen", IntentNone},
+		{"meer uitleg", IntentExplain}, // not "uitweg"
+		{"ik wil zelfmort plegen", IntentCrisis},
+		{"mijn vriend heeft me geslagen", IntentCrisis}, // not "opgeslagen"
+		{"quite important", IntentNone},                 // not "quits"
+		{"stop, ik wil niet meer leven", IntentCrisis},
+		{"ik word volgende week uit mijn huis gezet en ik wil een mens spreken", IntentUrgent},
+		{"ik heb 2 kinderen", IntentNone},
+	} {
+		if got := Understand(c.text, true).First(); got != c.want {
+			t.Errorf("Understand(%q) = %q, want %q", c.text, got, c.want)
+		}
+	}
+	m := Understand("wat is een deurwaarder en wat is digid", true)
+	if m.First() != IntentExplain || len(m.Words) != 2 || m.Words[0] != "deurwaarder" || m.Words[1] != "digid" {
+		t.Errorf("word question: %+v, want explain deurwaarder, digid", m)
+	}
+}
+
+// BenchmarkUnderstand measures the understanding step per message over
+// the first corpus.
+func BenchmarkUnderstand(b *testing.B) {
+	rows := readCorpus(b, "testdata/intents.tsv")
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		Understand(rows[i%len(rows)].text, true)
+	}
+}
