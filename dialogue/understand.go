@@ -164,7 +164,7 @@ var answerWords = map[string]bool{
 var scaleWords = map[string]bool{
 	"belangrijk": true, "onbelangrijk": true, "important": true, "unimportant": true,
 	"oneens": true, "agree": true, "disagree": true, "klopt": true,
-	"vind": true, "vindt": true,
+	"vind": true, "vindt": true, "matters": true, "matter": true,
 	"meestal": true, "vaak": true, "soms": true, "usually": true, "often": true, "sometimes": true, "mostly": true,
 }
 
