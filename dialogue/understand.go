@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/proactief/proactief/segment"
 )
 
 // Intent is what a message means besides, or instead of, an answer to the
@@ -423,6 +425,7 @@ func Understand(text string, answering bool) Meaning {
 	}
 	found := make([]bool, len(Intents))
 	vetoed := make([]bool, len(Intents))
+	negated := make([]bool, len(Intents)) // a pattern matched, but negated
 	atStart := make([]bool, len(Intents)) // found by a pattern that starts the message
 	var words []wordAt
 	cand := make([]bool, len(m.patterns))
@@ -450,6 +453,9 @@ func Understand(text string, answering bool) Meaning {
 			continue
 		}
 		if !p.negates && negatedBefore(fixed, start, p.intent == IntentCrisis) {
+			if p.intent != "" {
+				negated[intentIndex(p.intent)] = true // "ik wil geen mens spreken"
+			}
 			continue
 		}
 		if p.intent != "" && start == 0 && answerWords[fixed[0]] {
@@ -485,11 +491,25 @@ func Understand(text string, answering bool) Meaning {
 	for i := range found {
 		found[i] = found[i] && !vetoed[i]
 	}
-	if answering && !asks && answerLed(fixed) {
+	answerLike := answering && !asks && answerLed(fixed)
+	if answerLike {
 		for i, in := range Intents {
 			if in != IntentCrisis && in != IntentUrgent && !atStart[i] {
 				found[i] = false
 			}
+		}
+	}
+	// When the rules found nothing, the model may (bayes.go): only crisis,
+	// urgent or person, never one the rules saw negated or vetoed, and
+	// for a message that reads as an answer only a crisis.
+	none := true
+	for _, f := range found {
+		none = none && !f
+	}
+	if none {
+		answerLike = answerLike || answering && segment.Parse(text).Kind != segment.NotUnderstood
+		if in := model.backstop(text, answerLike); in != IntentNone && !vetoed[intentIndex(in)] && !negated[intentIndex(in)] {
+			found[intentIndex(in)] = true
 		}
 	}
 	var out Meaning

@@ -1,0 +1,70 @@
+package dialogue
+
+import (
+	"fmt"
+	"os"
+	"testing"
+)
+
+// TestBayesThresholds cross-validates the model on the development data
+// (5 folds) and reports, per threshold, how many crisis, urgent and person
+// messages the model alone adds that the rules missed, and how many real
+// answers it would take. The chosen thresholds must take no real answer.
+func TestBayesThresholds(t *testing.T) {
+	var all []sample
+	var labels []string
+	for _, f := range trainFiles {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows := readCorpus(t, f)
+		for _, r := range rows {
+			labels = append(labels, r.label)
+		}
+		all = append(all, readSamples(string(data))...)
+	}
+	const folds = 5
+	post := make([][bClasses]float64, len(all))
+	for k := 0; k < folds; k++ {
+		var train []sample
+		for i, s := range all {
+			if i%folds != k {
+				train = append(train, s)
+			}
+		}
+		m := trainBayes(train)
+		for i, s := range all {
+			if i%folds == k {
+				post[i] = m.posterior(s.text)
+			}
+		}
+	}
+	for _, th := range []float64{0.5, 0.7, 0.8, 0.9, 0.95, 0.99} {
+		var found, missed, stolen, wrong [3]int
+		answers := 0
+		for i, s := range all {
+			if labels[i] == "answer" {
+				answers++
+			}
+			for k := bCrisis; k <= bPerson; k++ {
+				hit := post[i][k] >= th
+				switch {
+				case hit && s.class == k:
+					found[k]++
+				case !hit && s.class == k:
+					missed[k]++
+				case hit && labels[i] == "answer":
+					stolen[k]++
+				case hit:
+					wrong[k]++
+				}
+			}
+		}
+		msg := fmt.Sprintf("threshold %.2f:", th)
+		for k := bCrisis; k <= bPerson; k++ {
+			msg += fmt.Sprintf(" %s recall %.3f (answers taken %d, other wrong %d);", bayesIntents[k], float64(found[k])/float64(found[k]+missed[k]), stolen[k], wrong[k])
+		}
+		t.Log(msg)
+	}
+}
