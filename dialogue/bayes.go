@@ -66,27 +66,35 @@ func bayesClass(label string) int {
 	return bOther
 }
 
-// features are the words, word pairs and letter groups of a message.
-func features(text string) []string {
-	toks := tokens(text)
-	var out []string
+// eachFeature calls fn with the words, word pairs and letter groups of a
+// message, given as corrected tokens. fn must not keep the string.
+func eachFeature(toks []string, fn func(string)) {
 	prev := "^"
+	var buf [64]byte
 	for _, t := range toks {
 		if t == clauseBreak {
 			prev = "^"
 			continue
 		}
-		t = understander.correct(t)
-		out = append(out, "w:"+t, "b:"+prev+"_"+t)
+		fn("w:" + t)
+		fn("b:" + prev + "_" + t)
 		prev = t
-		if len(t) >= 5 {
-			w := "<" + t + ">"
+		if len(t) >= 5 && len(t) <= 60 {
+			w := append(append(append(buf[:0], '<'), t...), '>')
 			for i := 0; i+4 <= len(w); i++ {
-				out = append(out, "c:"+w[i:i+4])
+				fn("c:" + string(w[i:i+4]))
 			}
 		}
 	}
-	return out
+}
+
+// correctedTokens tokenises text and corrects typos as Understand does.
+func correctedTokens(text string) []string {
+	toks := tokens(text)
+	for i, t := range toks {
+		toks[i] = understander.correct(t)
+	}
+	return toks
 }
 
 type sample struct {
@@ -116,7 +124,7 @@ func trainBayes(samples []sample) *bayes {
 	var n [bClasses]float64
 	for _, s := range samples {
 		n[s.class]++
-		for _, f := range features(s.text) {
+		eachFeature(correctedTokens(s.text), func(f string) {
 			c := b.counts[f]
 			if c == nil {
 				c = new([bClasses]float64)
@@ -124,7 +132,7 @@ func trainBayes(samples []sample) *bayes {
 			}
 			c[s.class]++
 			b.total[s.class]++
-		}
+		})
 	}
 	b.vocab = float64(len(b.counts))
 	for c := range n {
@@ -135,16 +143,21 @@ func trainBayes(samples []sample) *bayes {
 
 // posterior returns the probability of each class for text.
 func (b *bayes) posterior(text string) [bClasses]float64 {
+	return b.posteriorOf(correctedTokens(text))
+}
+
+// posteriorOf returns the probability of each class for corrected tokens.
+func (b *bayes) posteriorOf(toks []string) [bClasses]float64 {
 	lp := b.logPrior
-	for _, f := range features(text) {
+	eachFeature(toks, func(f string) {
 		c := b.counts[f]
 		if c == nil {
-			continue // a feature never seen says nothing
+			return // a feature never seen says nothing
 		}
 		for k := range lp {
 			lp[k] += math.Log((c[k] + bayesAlpha) / (b.total[k] + bayesAlpha*b.vocab))
 		}
-	}
+	})
 	mx := lp[0]
 	for _, v := range lp {
 		mx = max(mx, v)
@@ -175,8 +188,8 @@ var model = func() *bayes {
 
 // backstop returns the intent the model adds, or IntentNone; with
 // answerLike only a crisis.
-func (b *bayes) backstop(text string, answerLike bool) Intent {
-	p := b.posterior(text)
+func (b *bayes) backstop(toks []string, answerLike bool) Intent {
+	p := b.posteriorOf(toks)
 	for k := bCrisis; k <= bPerson; k++ {
 		if k != bCrisis && answerLike {
 			break

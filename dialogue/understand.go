@@ -508,7 +508,7 @@ func Understand(text string, answering bool) Meaning {
 	}
 	if none {
 		answerLike = answerLike || answering && segment.Parse(text).Kind != segment.NotUnderstood
-		if in := model.backstop(text, answerLike); in != IntentNone && !vetoed[intentIndex(in)] && !negated[intentIndex(in)] {
+		if in := model.backstop(fixed, answerLike); in != IntentNone && !vetoed[intentIndex(in)] && !negated[intentIndex(in)] {
 			found[intentIndex(in)] = true
 		}
 	}
