@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/proactief/proactief/adapters/mattermost"
 	"github.com/proactief/proactief/adapters/mattermost/fakemm"
@@ -527,4 +528,61 @@ func TestCatchUpCompletesReplies(t *testing.T) {
 	if got := len(e.fake.Posts(e.botID)); got != e.posts {
 		t.Fatalf("bot posts = %d, want %d", got, e.posts)
 	}
+}
+
+// TestStaffHearsCrisisUrgentPerson runs a crisis, an urgent need and a
+// request for a person through the real client and the fake server, with
+// !trace showing the intent; the intents are counted in the metrics.
+func TestStaffHearsCrisisUrgentPerson(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	e := newEnv(t, setup{opts: mattermost.Options{Registerer: reg}})
+	e.say("hallo")
+	e.say("ja")
+	e.say("ja")
+	e.say("!trace on")
+	for _, c := range []struct{ text, intent, needle string }{
+		{"ik word volgende week uit mijn huis gezet", "urgent", "0800-8115"},
+		{"ik wil een mens spreken", "person", "14"},
+		{"ik zie het niet meer zitten, ik wil niet meer leven", "crisis", "0800-0113"},
+	} {
+		_, posts := e.say(c.text)
+		all := joined(posts)
+		if !strings.Contains(all, c.needle) || !strings.Contains(all, "intent "+c.intent) {
+			t.Fatalf("%q: want %q and the trace's intent %s in:\n%s", c.text, c.needle, c.intent, all)
+		}
+	}
+	// The questions waited; "verder" asks the open one again, and a typed
+	// answer is traced with its parsed value.
+	e.say("verder")
+	_, posts := e.say("helemaal mee eens")
+	if all := joined(posts); !strings.Contains(all, "parsed value 5") {
+		t.Fatalf("a typed answer after going on is not traced with its value:\n%s", all)
+	}
+	for _, in := range []string{"crisis", "urgent", "person"} {
+		if got := labelledCounter(t, reg, "proactief_mattermost_intents_total", "intent", in); got != 1 {
+			t.Fatalf("intents_total{intent=%q} = %v, want 1", in, got)
+		}
+	}
+}
+
+// labelledCounter returns the counter name{label=value}.
+func labelledCounter(t *testing.T, reg *prometheus.Registry, name, label, value string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == label && l.GetValue() == value {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return 0
 }

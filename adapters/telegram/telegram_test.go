@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -647,4 +649,78 @@ func BenchmarkUpdates(b *testing.B) {
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "updates/s")
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+}
+
+// TestCrisisCountedNotLogged: a citizen in crisis gets 113 and 112 through
+// the real client and the fake Bot API; all that is kept of it is a
+// counter in the metrics, and the adapter's log does not hold the text.
+func TestCrisisCountedNotLogged(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	var logs strings.Builder
+	var mu sync.Mutex
+	ao := adapterNoLimits
+	ao.Registerer = reg
+	ao.Logger = slog.New(slog.NewTextHandler(lockedWriter{&mu, &logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	e := start(t, fakeNoLimits, ao)
+	u := fakeapi.User{ID: 1313, LanguageCode: "nl"}
+	e.say(u, "/start")
+	e.say(u, "ja")
+	e.say(u, "ja")
+	const crisis = "ik zie het niet meer zitten, ik wil niet meer leven"
+	msgs := e.say(u, crisis)
+	text := ""
+	for _, m := range msgs {
+		text += m.Text + "\n"
+	}
+	if !strings.Contains(text, "113") || !strings.Contains(text, "0800-0113") || !strings.Contains(text, "112") {
+		t.Fatalf("crisis reply lacks 113, 0800-0113 or 112:\n%s", text)
+	}
+	msgs = e.say(u, "ik wil een mens spreken")
+	if len(msgs) == 0 || !strings.Contains(msgs[0].Text, "14") {
+		t.Fatalf("person reply lacks the contact route: %+v", msgs)
+	}
+	if got := labelledCounter(t, reg, "proactief_telegram_intents_total", "intent", "crisis"); got != 1 {
+		t.Fatalf("crisis counter = %v, want 1", got)
+	}
+	if got := labelledCounter(t, reg, "proactief_telegram_intents_total", "intent", "person"); got != 1 {
+		t.Fatalf("person counter = %v, want 1", got)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if strings.Contains(logs.String(), "zitten") || strings.Contains(logs.String(), "leven") {
+		t.Fatalf("the log holds the crisis text:\n%s", logs.String())
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// labelledCounter returns the counter name{label=value}.
+func labelledCounter(t *testing.T, reg *prometheus.Registry, name, label, value string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == label && l.GetValue() == value {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return 0
 }
