@@ -45,7 +45,7 @@ var bayesThreshold = [3]float64{0.8, 0.9, 0.9}
 
 type bayes struct {
 	logPrior [bClasses]float64
-	counts   map[string]*[bClasses]float64
+	counts   map[string]*[bClasses]float64 // per feature: counts while training, then log-likelihoods
 	total    [bClasses]float64
 	vocab    float64
 }
@@ -135,6 +135,12 @@ func trainBayes(samples []sample) *bayes {
 		})
 	}
 	b.vocab = float64(len(b.counts))
+	// Keep each feature's log-likelihoods rather than its counts.
+	for _, c := range b.counts {
+		for k := range c {
+			c[k] = math.Log((c[k] + bayesAlpha) / (b.total[k] + bayesAlpha*b.vocab))
+		}
+	}
 	for c := range n {
 		b.logPrior[c] = math.Log((n[c] + 1) / (float64(len(samples)) + bClasses))
 	}
@@ -155,7 +161,7 @@ func (b *bayes) posteriorOf(toks []string) [bClasses]float64 {
 			return // a feature never seen says nothing
 		}
 		for k := range lp {
-			lp[k] += math.Log((c[k] + bayesAlpha) / (b.total[k] + bayesAlpha*b.vocab))
+			lp[k] += c[k]
 		}
 	})
 	mx := lp[0]
