@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net"
+	"net/http"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -10,6 +13,7 @@ import (
 	"time"
 
 	"github.com/proactief/proactief/adapters/telegram/fakeapi"
+	"github.com/proactief/proactief/bot/bottest"
 )
 
 // TestTelegramServeE2E runs `proactief serve` as a real process against the
@@ -150,4 +154,79 @@ func TestTelegramServeE2E(t *testing.T) {
 	if strings.Contains(l, "987654321") {
 		t.Fatal("the logs contain the Telegram user id")
 	}
+}
+
+// TestTelegramCrisisServeE2E runs `proactief serve` on the fake Bot API: a
+// citizen in crisis gets 113 and 112, /metrics counts the crisis, and
+// neither the logs nor the bbolt file hold the text.
+func TestTelegramCrisisServeE2E(t *testing.T) {
+	ts := newTelegramServe(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops := l.Addr().String()
+	l.Close()
+	cmd := serveCmd(t, ts.dir, &ts.logs, []string{"--db", ts.db}, "TELEGRAM_BOT_TOKEN="+ts.fake.Token, "TELEGRAM_API_URL="+ts.fake.URL, "PROACTIEF_OPS_ADDR="+ops)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	u := fakeapi.User{ID: 113113113, LanguageCode: "nl"}
+	say := func(text string) []fakeapi.Message {
+		t.Helper()
+		before := len(ts.fake.BotMessages(u.ID))
+		if err := ts.fake.WaitConfirmed(ctx, ts.fake.Text(u, text)); err != nil {
+			t.Fatalf("%q not confirmed: %v\nlogs:\n%s", text, err, ts.logs.String())
+		}
+		return ts.fake.BotMessages(u.ID)[before:]
+	}
+	say("/start")
+	say("ja")
+	say("ja")
+	const crisis = "ik zie het niet meer zitten, ik wil niet meer leven"
+	var got string
+	for _, m := range say(crisis) {
+		got += m.Text + "\n"
+	}
+	for _, want := range []string{"113", "0800-0113", "113.nl", "112"} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("crisis reply lacks %q:\n%s", want, got)
+		}
+	}
+	var metrics string
+	for metrics == "" {
+		resp, err := http.Get("http://" + ops + "/metrics")
+		if err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			metrics = string(b)
+		} else if ctx.Err() != nil {
+			t.Fatalf("no /metrics: %v", err)
+		}
+	}
+	if !strings.Contains(metrics, `proactief_telegram_intents_total{intent="crisis"} 1`) {
+		t.Fatalf("/metrics lacks the crisis counter:\n%s", grepLines(metrics, "intents"))
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("serve after SIGTERM: %v", err)
+	}
+	if strings.Contains(ts.logs.String(), "zitten") {
+		t.Fatal("the logs hold the crisis text")
+	}
+	bottest.FileLacks(t, ts.db, "113113113", crisis, "niet meer zitten", "niet meer leven")
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
