@@ -17,11 +17,11 @@ import (
 // only above a threshold chosen by cross-validation on the development
 // data (see TestBayesThresholds).
 
-//go:embed testdata/intents.tsv testdata/intents_holdout1.tsv testdata/intents_holdout2.tsv testdata/intents_holdout3.tsv
+//go:embed testdata/intents.tsv testdata/intents_holdout1.tsv testdata/intents_holdout2.tsv testdata/intents_holdout3.tsv testdata/intents_holdout4.tsv
 var trainFS embed.FS
 
 // trainFiles are the corpus parts the model learns from.
-var trainFiles = []string{"testdata/intents.tsv", "testdata/intents_holdout1.tsv", "testdata/intents_holdout2.tsv", "testdata/intents_holdout3.tsv"}
+var trainFiles = []string{"testdata/intents.tsv", "testdata/intents_holdout1.tsv", "testdata/intents_holdout2.tsv", "testdata/intents_holdout3.tsv", "testdata/intents_holdout4.tsv"}
 
 // The model's classes: the three intents it backs up, and the rest.
 const (
