@@ -374,3 +374,25 @@ func BenchmarkUnderstand(b *testing.B) {
 		Understand(rows[i%len(rows)].text, true)
 	}
 }
+
+// FuzzUnderstand: any text gives known intents in order of precedence,
+// words only with explain, and never a panic.
+func FuzzUnderstand(f *testing.F) {
+	for _, s := range []string{"ik wil dood", "wat is digid", "ja", "", "\xff\xfe", "mens mens mens", "... ,,, !!!", strings.Repeat("niet ", 500)} {
+		f.Add(s, true)
+	}
+	f.Fuzz(func(t *testing.T, s string, answering bool) {
+		m := Understand(s, answering)
+		last := -1
+		for _, in := range m.Intents {
+			i := intentIndex(in)
+			if i <= last {
+				t.Fatalf("%q: intents %v out of order", s, m.Intents)
+			}
+			last = i
+		}
+		if len(m.Words) > 0 && !m.Has(IntentExplain) {
+			t.Fatalf("%q: words %v without explain", s, m.Words)
+		}
+	})
+}
