@@ -52,6 +52,10 @@ func (t *turn) understood(m Meaning, urgentOnly bool) bool {
 			// "later" and "stop" are answers to the offer itself.
 			t.out.Intent = IntentNone
 			return false
+		case IntentPerson:
+			// Talking with someone is one of the offers: record it.
+			t.takeOffer("person")
+			return true
 		}
 	}
 	switch in {

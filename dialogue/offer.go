@@ -146,6 +146,11 @@ func (t *turn) offer(text string) {
 		t.askOffer(false)
 		return
 	}
+	t.takeOffer(id)
+}
+
+// takeOffer records the chosen offer and closes the conversation.
+func (t *turn) takeOffer(id string) {
 	t.st.Offer = id
 	t.fire("offer_answered")
 	t.st.Prompt = ""
