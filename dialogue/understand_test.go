@@ -403,3 +403,26 @@ func FuzzUnderstand(f *testing.F) {
 		}
 	})
 }
+
+// TestMunicipalityRoutes: with a municipality configured, the urgent and
+// the person routes give its numbers instead of 14 + area code.
+func TestMunicipalityRoutes(t *testing.T) {
+	e, err := New(Options{Municipality: Municipality{Name: "Utrecht", Phone: "14 030", UrgentPhone: "030 123 45 67"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := State{Phase: PhaseProfiling, Lang: "nl", Pending: "doen_weet_niet_waar", Prompt: promptQuestionPrefix + "doen_weet_niet_waar"}
+	all := func(o Outcome) string {
+		s := ""
+		for _, r := range o.Replies {
+			s += r.Text + "\n"
+		}
+		return s
+	}
+	if got := all(e.Step(st, Input{Text: "de deurwaarder staat voor de deur"})); !strings.Contains(got, "030 123 45 67") || !strings.Contains(got, "Utrecht") || strings.Contains(got, "netnummer") {
+		t.Errorf("urgent route:\n%s", got)
+	}
+	if got := all(e.Step(st, Input{Text: "ik wil een mens spreken"})); !strings.Contains(got, "14 030") || strings.Contains(got, "netnummer") {
+		t.Errorf("person route:\n%s", got)
+	}
+}
