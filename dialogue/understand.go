@@ -429,6 +429,7 @@ func Understand(text string, answering bool) Meaning {
 	atStart := make([]bool, len(Intents)) // found by a pattern that starts the message
 	var words []wordAt
 	cand := make([]bool, len(m.patterns))
+	var scratch memo
 	for _, t := range fixed {
 		for _, i := range m.byWord[t] {
 			cand[i] = true
@@ -444,7 +445,7 @@ func Understand(text string, answering bool) Meaning {
 			continue
 		}
 		p := &m.patterns[pi]
-		start, ok := p.match(fixed)
+		start, ok := p.match(fixed, &scratch)
 		if !ok {
 			continue
 		}
@@ -639,34 +640,77 @@ func isAnswerWord(w string) bool {
 	return answerWords[w] || scaleWords[w]
 }
 
+// memo is a pattern match's scratch space: which (word, position) pairs
+// cannot lead to a match, and for each gap "..." the smallest position
+// from which it is known to fail. With it the work grows with words ×
+// positions, never faster: a long message of repeated words stays cheap.
+type memo struct {
+	failed  []bool
+	gapFrom []int
+}
+
+func (m *memo) reset(words, positions int) {
+	if cap(m.failed) < words*positions {
+		m.failed = make([]bool, words*positions)
+	}
+	m.failed = m.failed[:words*positions]
+	clear(m.failed)
+	if cap(m.gapFrom) < words {
+		m.gapFrom = make([]int, words)
+	}
+	m.gapFrom = m.gapFrom[:words]
+	for i := range m.gapFrom {
+		m.gapFrom[i] = positions
+	}
+}
+
 // match finds the pattern in toks; it returns where the match starts.
-func (p *pattern) match(toks []string) (int, bool) {
-	for s := range toks {
+func (p *pattern) match(toks []string, m *memo) (int, bool) {
+	m.reset(len(p.words), len(toks)+1)
+	// From the last start to the first, so that a gap reuses what the
+	// later starts found; the first start that matches is returned.
+	first, ok := 0, false
+	for s := len(toks) - 1; s >= 0; s-- {
 		if toks[s] == clauseBreak || p.start && s > 0 {
 			continue
 		}
-		if p.matchAt(toks, s, 0) {
-			return s, true
+		if p.matchAt(toks, s, 0, m) {
+			first, ok = s, true
 		}
 	}
-	return 0, false
+	return first, ok
 }
 
-func (p *pattern) matchAt(toks []string, i, k int) bool {
+func (p *pattern) matchAt(toks []string, i, k int, m *memo) bool {
 	if k == len(p.words) {
 		return true
 	}
+	cell := k*(len(toks)+1) + i
+	if m.failed[cell] {
+		return false
+	}
+	if p.step(toks, i, k, m) {
+		return true
+	}
+	m.failed[cell] = true
+	return false
+}
+
+func (p *pattern) step(toks []string, i, k int, m *memo) bool {
 	w := p.words[k]
 	if w.end {
 		// The end of the message or of a clause.
-		return (i == len(toks) || toks[i] == clauseBreak) && p.matchAt(toks, i, k+1)
+		return (i == len(toks) || toks[i] == clauseBreak) && p.matchAt(toks, i, k+1, m)
 	}
 	if w.anyGap {
-		for j := i; j <= len(toks); j++ {
-			if p.matchAt(toks, j, k+1) {
+		// What follows may start at i or anywhere after it; from
+		// gapFrom[k] on it is known to fail.
+		for j := i; j < m.gapFrom[k]; j++ {
+			if p.matchAt(toks, j, k+1, m) {
 				return true
 			}
 		}
+		m.gapFrom[k] = min(m.gapFrom[k], i)
 		return false
 	}
 	if w.gap {
@@ -674,17 +718,17 @@ func (p *pattern) matchAt(toks []string, i, k int) bool {
 			if skip > 0 && (i+skip-1 >= len(toks) || toks[i+skip-1] == clauseBreak) {
 				return false
 			}
-			if p.matchAt(toks, i+skip, k+1) {
+			if p.matchAt(toks, i+skip, k+1, m) {
 				return true
 			}
 		}
 		return false
 	}
-	if i < len(toks) && w.matches(toks[i]) && p.matchAt(toks, i+1, k+1) {
+	if i < len(toks) && w.matches(toks[i]) && p.matchAt(toks, i+1, k+1, m) {
 		return true
 	}
 	if w.optional {
-		return p.matchAt(toks, i, k+1)
+		return p.matchAt(toks, i, k+1, m)
 	}
 	return false
 }

@@ -426,3 +426,12 @@ func TestMunicipalityRoutes(t *testing.T) {
 		t.Errorf("person route:\n%s", got)
 	}
 }
+
+// BenchmarkUnderstandLong measures the longest message the engine reads,
+// made of words many patterns start with.
+func BenchmarkUnderstandLong(b *testing.B) {
+	text := strings.Repeat("ik wil niet meer mens ", 100)[:MaxText]
+	for b.Loop() {
+		Understand(text, true)
+	}
+}
