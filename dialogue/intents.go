@@ -54,7 +54,7 @@ func (t *turn) understood(m Meaning, urgentOnly bool) bool {
 			return false
 		case IntentPerson:
 			// Talking with someone is one of the offers: record it.
-			t.takeOffer("person")
+			t.takeOffer(routePerson)
 			return true
 		}
 	}
