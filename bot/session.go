@@ -27,6 +27,9 @@ type Session struct {
 	Seen []Seen `json:"seen,omitempty"`
 	// Research is the research pseudonym: set only with research consent.
 	Research string `json:"research,omitempty"`
+	// Handover is the conversation's handover to a person, nil when none
+	// was asked (see handover.go).
+	Handover *Handover `json:"handover,omitempty"`
 
 	// The fields below are instructions for the store in this write; they
 	// are not kept with the session.
@@ -36,6 +39,13 @@ type Session struct {
 	// EraseResearch asks the store to erase every research record of
 	// Research (withdrawn consent, /vergeet).
 	EraseResearch string `json:"-"`
+	// Outbox are envelopes to add in the same transaction, after Cancel.
+	// They are written whatever the consent: an envelope's own contents
+	// are what the person agreed to send.
+	Outbox []Envelope `json:"-"`
+	// Cancel removes envelopes of this session's key in the same
+	// transaction.
+	Cancel Cancel `json:"-"`
 }
 
 // Seen is one handled message.
@@ -47,9 +57,11 @@ type Seen struct {
 // MaxSeen is how many handled message ids a session remembers.
 const MaxSeen = 32
 
-// Persistent reports whether the session may be written to disk: only when
+// Persistent reports whether the session may be written to disk: when
 // the person agreed to keep their answers.
-func (s *Session) Persistent() bool { return s.Conv.Consent.Keeps() }
+// A handover in progress is kept as well: the person agreed to share
+// the conversation with a worker, and it must survive a restart.
+func (s *Session) Persistent() bool { return s.Conv.Consent.Keeps() || s.Handover.Active() }
 
 // seen returns the replies of an already handled message id.
 func (s *Session) seen(id string) ([]dialogue.Reply, bool) {

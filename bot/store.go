@@ -23,7 +23,7 @@ var (
 	ErrReadOnly = errors.New("store is read-only")
 )
 
-// Store keeps sessions and research records. Implementations: store/bolt
+// Store keeps sessions, research records and the outbox. Implementations: store/bolt
 // (one machine) and store/etcd (several instances). Every implementation
 // passes the suite in store/storetest.
 type Store interface {
@@ -34,7 +34,10 @@ type Store interface {
 	// Update runs fn on the session stored under key, or on a new Session
 	// with that Key and Version 0 when there is none, and commits the result
 	// atomically: the session (with Version one higher), the research turns
-	// in ResearchOut, and the erasure asked by EraseResearch. When fn returns
+	// in ResearchOut, the erasure asked by EraseResearch, the envelopes
+	// of the key that Cancel names removed and those in Outbox added
+	// (whatever the consent; an envelope already stored under the same ID
+	// is replaced). When fn returns
 	// an error nothing is written and Update returns that error. When the
 	// session after fn is not Persistent (no consent to keep answers) the
 	// session is not written and any stored copy is deleted, so nothing
@@ -44,8 +47,9 @@ type Store interface {
 	// not have side effects outside the session. Never send a message from fn.
 	Update(ctx context.Context, key string, fn func(*Session) error) error
 
-	// Delete erases the session under key and every research record of the
-	// given research pseudonym (which may be ""), leaving no readable trace.
+	// Delete erases the session under key, every envelope of key and every
+	// research record of the given research pseudonym (which may be ""),
+	// leaving no readable trace.
 	// Deleting what does not exist is not an error.
 	Delete(ctx context.Context, key, research string) error
 
@@ -73,4 +77,6 @@ type Store interface {
 
 	// Close releases the store.
 	Close() error
+
+	Outbox
 }

@@ -270,7 +270,7 @@ func (d *DB) check(db *bbolt.DB) (err error) {
 				return storeErr(err)
 			}
 		}
-		for _, b := range [][]byte{bucketSessions, bucketResearch, bucketTallies} {
+		for _, b := range [][]byte{bucketSessions, bucketResearch, bucketTallies, bucketOutbox, bucketOutboxKeys} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return fmt.Errorf("%w (%v)", ErrCorrupt, err)
 			}
@@ -453,6 +453,7 @@ type write struct {
 	value         []byte // the encoded session; nil when it is not Persistent
 	eraseResearch string
 	research      [][2][]byte // research turns: key, value
+	outbox        outboxWrite
 }
 
 // prepareWrite decodes old (nil: no session stored), runs fn and encodes
@@ -466,7 +467,8 @@ func prepareWrite(key string, old []byte, fn func(*bot.Session) error) (*write, 
 		}
 	}
 	w := &write{existed: s.Version > 0}
-	if err := fn(s); err != nil {
+	err := fn(s)
+	if err != nil {
 		return nil, err
 	}
 	s.Key = key
@@ -478,6 +480,9 @@ func prepareWrite(key string, old []byte, fn func(*bot.Session) error) (*write, 
 		}
 		w.research = append(w.research, [2][]byte{researchKey(t.Pseudonym, t.Seq), v})
 	}
+	if w.outbox, err = prepareOutbox(key, s); err != nil {
+		return nil, err
+	}
 	if s.Persistent() {
 		s.Version++
 		w.value = EncodeSession(s)
@@ -487,7 +492,7 @@ func prepareWrite(key string, old []byte, fn func(*bot.Session) error) (*write, 
 
 // empty reports whether w writes or erases nothing.
 func (w *write) empty() bool {
-	return w.value == nil && !w.existed && len(w.research) == 0 && w.eraseResearch == ""
+	return w.value == nil && !w.existed && len(w.research) == 0 && w.eraseResearch == "" && w.outbox.empty()
 }
 
 // apply writes w in tx and reports whether it erased anything.
@@ -505,6 +510,11 @@ func (w *write) apply(tx *bbolt.Tx, key []byte) (erased bool, err error) {
 			return erased, err
 		}
 	}
+	cancelled, err := w.outbox.apply(tx, string(key))
+	if err != nil {
+		return erased, err
+	}
+	erased = erased || cancelled
 	sb := tx.Bucket(bucketSessions)
 	if w.value == nil {
 		if w.existed {
@@ -551,7 +561,8 @@ func (d *DB) Delete(ctx context.Context, key, research string) error {
 				return err
 			}
 		}
-		return nil
+		_, err := cancelEnvelopes(tx, key, bot.CancelAll)
+		return err
 	})
 	d.gate.RUnlock()
 	if err != nil {

@@ -2,6 +2,7 @@ package bolt
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -55,11 +56,26 @@ func EncodeSession(s *bot.Session) []byte {
 			e.seen(&s.Seen[i])
 		}
 		e.str(s.Research)
+		e.handover(s.Handover)
 	})
 	return e.buf
 }
 
 type encoder struct{ buf []byte }
+
+// handover writes h as JSON bytes (nil: none). A handover is rare and
+// short-lived; JSON lets its fields grow without a codec change.
+func (e *encoder) handover(h *bot.Handover) {
+	if h == nil {
+		e.bytes(nil)
+		return
+	}
+	b, err := json.Marshal(h)
+	if err != nil {
+		panic(fmt.Sprintf("encode handover: %v", err)) // plain data: cannot fail
+	}
+	e.bytes(b)
+}
 
 func (e *encoder) uvarint(v uint64) { e.buf = binary.AppendUvarint(e.buf, v) }
 func (e *encoder) int(v int)        { e.buf = binary.AppendVarint(e.buf, int64(v)) }
@@ -229,6 +245,12 @@ func decodeBinary(v []byte) (s *bot.Session, err error) {
 			}
 		}
 		s.Research = d.str()
+		if b := d.bytes(); b != nil {
+			s.Handover = new(bot.Handover)
+			if err := json.Unmarshal(b, s.Handover); err != nil {
+				d.fail("handover")
+			}
+		}
 	})
 	if d.err == nil && d.s != "" {
 		d.fail("trailing bytes")

@@ -9,6 +9,8 @@
 //	s/<session key>             a bot.Session as JSON, plus a "write" nonce
 //	r/<pseudonym>/<seq:%012d>   a bot.ResearchTurn as JSON
 //	t/<counter>                 an aggregate counter, in decimal
+//	o/<envelope ID>             a bot.Envelope (outbox) as JSON
+//	ok/<session key>/<ID>       the envelope's kind: cancel and erase by key
 //	election/<name>/...         leader election keys (Campaign, Lead)
 //
 // Every session write is a transaction conditional on the ModRevision the

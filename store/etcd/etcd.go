@@ -295,10 +295,15 @@ func (s *Store) Update(ctx context.Context, key string, fn func(*bot.Session) er
 			return err
 		}
 		sess.Key = key
+		outbox, cancelled, err := s.outboxOps(ctx, key, sess)
+		if err != nil {
+			return fmt.Errorf("update session %s: %w", key, err)
+		}
 		w, err := s.write(sess, sk, cur != nil)
 		if err != nil {
 			return fmt.Errorf("update session %s: %w", key, err)
 		}
+		w.addOutbox(outbox, cancelled, sess.Outbox)
 		if len(w.ops) == 0 {
 			return nil // not kept, never was, no research: nothing to write
 		}
@@ -361,7 +366,9 @@ type write struct {
 	ops    []clientv3.Op
 	op     sessionOp
 	nonce  string
-	erases bool // research records are erased
+	erases bool // research records (or envelopes) are erased
+	// envelope is the ID of the first envelope added, "" for none.
+	envelope string
 }
 
 func (s *Store) write(sess *bot.Session, sk string, existed bool) (write, error) {
@@ -423,8 +430,9 @@ func (s *Store) write(sess *bot.Session, sk string, existed bool) (write, error)
 // having ModRevision modRev, was committed after the read at readRev.
 func (s *Store) committed(ctx context.Context, sk string, w write, modRev, readRev int64) (bool, error) {
 	if w.op == opNone {
-		// Only research puts and deletes: doing them again changes nothing.
-		return false, nil
+		// Only research and outbox puts and deletes: doing them again
+		// changes nothing, except adding an envelope a second time.
+		return s.envelopeCommitted(ctx, w.envelope)
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*s.opts.RequestTimeout)
 	defer cancel()
@@ -557,12 +565,16 @@ func (s *Store) Delete(ctx context.Context, key, research string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	ops := []clientv3.Op{clientv3.OpDelete(s.sessionKey(key))}
+	ops, err := s.deleteEnvelopesOps(ctx, key)
+	if err != nil {
+		return fmt.Errorf("delete session %s: %w", key, err)
+	}
+	ops = append(ops, clientv3.OpDelete(s.sessionKey(key)))
 	if research != "" {
 		ops = append(ops, clientv3.OpDelete(s.researchPrefix(research), clientv3.WithPrefix()))
 	}
 	var n int64
-	err := s.retry(ctx, func(ctx context.Context) error {
+	err = s.retry(ctx, func(ctx context.Context) error {
 		resp, err := s.cli.Txn(ctx).Then(ops...).Commit()
 		if err == nil {
 			n += deleted(resp)

@@ -260,6 +260,8 @@ func Run(t *testing.T, open Opener) {
 		}
 	})
 
+	t.Run("Outbox", func(t *testing.T) { runOutbox(t, open, now) })
+
 	t.Run("CanceledContext", func(t *testing.T) {
 		s := open(t)
 		defer s.Close()

@@ -1,0 +1,279 @@
+package bolt
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"github.com/proactief/proactief/bot"
+)
+
+// The outbox lives in two buckets:
+//
+//	outbox       <envelope ID>         the bot.Envelope as JSON
+//	outbox_keys  <session key>/<ID>    the envelope's kind (for cancel and erase by key)
+//
+// Due reads the outbox bucket in ID order and keeps the envelopes of the
+// queue asked for: a scan of every waiting envelope, which stays cheap as
+// long as the outbox holds thousands, not millions (it is drained within
+// seconds; only follow-ups wait for days).
+var (
+	bucketOutbox     = []byte("outbox")
+	bucketOutboxKeys = []byte("outbox_keys")
+)
+
+// outboxWrite is the outbox part of one Update, encoded.
+type outboxWrite struct {
+	cancel bot.Cancel
+	puts   []envelopePut
+}
+
+type envelopePut struct {
+	id, key string
+	kind    string
+	value   []byte
+}
+
+func (o *outboxWrite) empty() bool { return o.cancel.Empty() && len(o.puts) == 0 }
+
+func prepareOutbox(key string, s *bot.Session) (outboxWrite, error) {
+	o := outboxWrite{cancel: s.Cancel}
+	for i := range s.Outbox {
+		e := s.Outbox[i]
+		if e.ID == "" {
+			return o, fmt.Errorf("envelope without ID")
+		}
+		if e.Key != "" && e.Key != key {
+			return o, fmt.Errorf("envelope %s of key %s in an update of %s", e.ID, e.Key, key)
+		}
+		v, err := json.Marshal(e)
+		if err != nil {
+			return o, fmt.Errorf("encode envelope %s: %w", e.ID, err)
+		}
+		o.puts = append(o.puts, envelopePut{id: e.ID, key: e.Key, kind: e.Kind, value: v})
+	}
+	return o, nil
+}
+
+// apply cancels and adds envelopes in tx; cancelled reports whether it
+// removed any.
+func (o *outboxWrite) apply(tx *bbolt.Tx, key string) (cancelled bool, err error) {
+	if !o.cancel.Empty() {
+		n, err := cancelEnvelopes(tx, key, o.cancel)
+		if err != nil {
+			return false, err
+		}
+		cancelled = n > 0
+	}
+	ob, kb := tx.Bucket(bucketOutbox), tx.Bucket(bucketOutboxKeys)
+	for _, p := range o.puts {
+		if err := ob.Put([]byte(p.id), p.value); err != nil {
+			return cancelled, err
+		}
+		if p.key != "" {
+			if err := kb.Put(outboxKey(p.key, p.id), []byte(p.kind)); err != nil {
+				return cancelled, err
+			}
+		}
+	}
+	return cancelled, nil
+}
+
+func outboxKey(key, id string) []byte { return []byte(key + "/" + id) }
+
+// cancelEnvelopes removes the envelopes of key that c names.
+func cancelEnvelopes(tx *bbolt.Tx, key string, c bot.Cancel) (int, error) {
+	ob, kb := tx.Bucket(bucketOutbox), tx.Bucket(bucketOutboxKeys)
+	prefix := []byte(key + "/")
+	var gone [][]byte
+	cur := kb.Cursor()
+	for k, v := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = cur.Next() {
+		e := bot.Envelope{ID: string(k[len(prefix):]), Kind: string(v)}
+		if c.Matches(&e) {
+			gone = append(gone, bytes.Clone(k))
+		}
+	}
+	for _, k := range gone {
+		if err := kb.Delete(k); err != nil {
+			return 0, err
+		}
+		if err := ob.Delete(k[len(prefix):]); err != nil {
+			return 0, err
+		}
+	}
+	return len(gone), nil
+}
+
+func decodeEnvelope(k, v []byte) (bot.Envelope, error) {
+	var e bot.Envelope
+	if err := json.Unmarshal(v, &e); err != nil {
+		return e, fmt.Errorf("envelope %q: %w", k, err)
+	}
+	return e, nil
+}
+
+// Due implements bot.Outbox.
+func (d *DB) Due(ctx context.Context, queue string, now time.Time, limit int) ([]bot.Envelope, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		return nil, nil
+	}
+	d.gate.RLock()
+	defer d.gate.RUnlock()
+	var out []bot.Envelope
+	held := map[string]bool{} // keys behind a retry that is not due
+	err := d.db.View(func(tx *bbolt.Tx) error {
+		c := tx.Bucket(bucketOutbox).Cursor()
+		for k, v := c.First(); k != nil && len(out) < limit; k, v = c.Next() {
+			e, err := decodeEnvelope(k, v)
+			if err != nil {
+				return err
+			}
+			if e.Queue() != queue || held[e.Key] {
+				continue
+			}
+			if !e.Due(now) {
+				if e.Attempts > 0 && e.Key != "" {
+					held[e.Key] = true
+				}
+				continue
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("outbox due %s: %w", queue, err)
+	}
+	return out, nil
+}
+
+// changeEnvelope runs fn on the stored envelope id in a write transaction;
+// fn returns the new value, or nil to remove it. found is false when there
+// is no such envelope.
+func (d *DB) changeEnvelope(op, id string, fn func(tx *bbolt.Tx, e *bot.Envelope) (remove bool, err error)) (found bool, err error) {
+	if d.opts.ReadOnly {
+		return false, bot.ErrReadOnly
+	}
+	d.gate.RLock()
+	err = d.batch(func(tx *bbolt.Tx) error {
+		found = false
+		ob := tx.Bucket(bucketOutbox)
+		v := ob.Get([]byte(id))
+		if v == nil {
+			return nil
+		}
+		found = true
+		e, err := decodeEnvelope([]byte(id), v)
+		if err != nil {
+			return err
+		}
+		remove, err := fn(tx, &e)
+		if err != nil {
+			return err
+		}
+		if !remove {
+			nv, err := json.Marshal(e)
+			if err != nil {
+				return err
+			}
+			return ob.Put([]byte(id), nv)
+		}
+		if err := ob.Delete([]byte(id)); err != nil {
+			return err
+		}
+		if e.Key != "" {
+			return tx.Bucket(bucketOutboxKeys).Delete(outboxKey(e.Key, id))
+		}
+		return nil
+	})
+	d.gate.RUnlock()
+	if err != nil {
+		return found, fmt.Errorf("outbox %s %s: %w", op, id, storeErr(err))
+	}
+	return found, nil
+}
+
+// Done implements bot.Outbox.
+func (d *DB) Done(ctx context.Context, id string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	_, err := d.changeEnvelope("done", id, func(*bbolt.Tx, *bot.Envelope) (bool, error) { return true, nil })
+	return err
+}
+
+// Retry implements bot.Outbox.
+func (d *DB) Retry(ctx context.Context, id string, at time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	found, err := d.changeEnvelope("retry", id, func(_ *bbolt.Tx, e *bot.Envelope) (bool, error) {
+		e.Attempts++
+		e.NotBefore = at
+		return false, nil
+	})
+	if err == nil && !found {
+		return fmt.Errorf("outbox retry %s: %w", id, bot.ErrNoEnvelope)
+	}
+	return err
+}
+
+// Drop implements bot.Outbox.
+func (d *DB) Drop(ctx context.Context, id, reason string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	_, err := d.changeEnvelope("drop", id, func(tx *bbolt.Tx, _ *bot.Envelope) (bool, error) {
+		b := tx.Bucket(bucketTallies)
+		k := []byte("outbox_dropped:" + reason)
+		n, _ := strconv.Atoi(string(b.Get(k)))
+		return true, b.Put(k, []byte(strconv.Itoa(n+1)))
+	})
+	return err
+}
+
+// Envelopes implements bot.Outbox.
+func (d *DB) Envelopes(ctx context.Context, key string, fn func(bot.Envelope) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	d.gate.RLock()
+	var list []bot.Envelope
+	err := d.db.View(func(tx *bbolt.Tx) error {
+		ob := tx.Bucket(bucketOutbox)
+		prefix := []byte(key + "/")
+		c := tx.Bucket(bucketOutboxKeys).Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			id := k[len(prefix):]
+			v := ob.Get(id)
+			if v == nil {
+				return fmt.Errorf("outbox index %q without envelope: %w", k, errDecode)
+			}
+			e, err := decodeEnvelope(id, v)
+			if err != nil {
+				return err
+			}
+			list = append(list, e)
+		}
+		return nil
+	})
+	d.gate.RUnlock()
+	if err != nil {
+		return fmt.Errorf("outbox envelopes %s: %w", key, err)
+	}
+	for _, e := range list {
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
