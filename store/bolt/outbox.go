@@ -276,4 +276,3 @@ func (d *DB) Envelopes(ctx context.Context, key string, fn func(bot.Envelope) er
 	}
 	return nil
 }
-
