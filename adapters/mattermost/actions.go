@@ -78,6 +78,10 @@ func (a *Adapter) ActionsHandler() http.Handler {
 			http.Error(w, "bad request", http.StatusBadRequest)
 			return
 		}
+		if _, ok := req.Context[ctxDesk]; ok {
+			a.deskAction(w, r, &req)
+			return
+		}
 		str := func(k string) string { s, _ := req.Context[k].(string); return s }
 		post, prompt, choice, root, mac := str(ctxPost), str(ctxPrompt), str(ctxChoice), str(ctxRoot), str(ctxMAC)
 		want := a.sign(post, req.ChannelId, req.UserId, root, prompt, choice)

@@ -178,6 +178,9 @@ func (a *Adapter) fromPost(p *model.Post, chType string, mentioned bool) (job, b
 		return job{}, false
 	}
 	text := p.Message
+	if p.RootId != "" && a.isDeskChannel(p.ChannelId) && !mentioned && !mentionRE(me.Username).MatchString(text) {
+		return deskJob(p), true
+	}
 	j := job{channel: p.ChannelId, user: p.UserId, messageID: p.Id, created: p.CreateAt}
 	switch chType {
 	case typeDirect:
@@ -258,6 +261,10 @@ func (a *Adapter) catchUp(ctx context.Context, first bool) []job {
 		switch {
 		case ok:
 			since -= 1000 // posts within the same second may arrive out of order
+		case a.isDeskChannel(id):
+			// Workers' replies to cards: looked for further back; the
+			// DeskHandler ignores those it has applied.
+			since = started.Add(-max(a.opts.DeskCatchUp, a.opts.CatchUp)).UnixMilli()
 		case floor > 0:
 			since = floor
 		default:

@@ -25,6 +25,8 @@ type job struct {
 	created             int64        // unix ms
 	delivered           map[int]bool // replies already posted by an earlier run
 	button              bool         // a press: a repeated press gets no replies
+	desk                bool         // a worker's reply in a card's thread
+	worker              string       // the worker's user id (desk jobs)
 }
 
 // queue holds the jobs of one conversation; one worker at a time runs
@@ -52,6 +54,9 @@ func (a *Adapter) enqueue(j job) {
 		a.claimLocked(j.messageID)
 	}
 	k := convKey(j.channel, j.user)
+	if j.desk {
+		k = "desk\x00" + j.root
+	}
 	q := a.queues[k]
 	if q == nil {
 		q = &queue{}
@@ -119,6 +124,10 @@ func (a *Adapter) work(ctx context.Context, k string, q *queue) {
 
 // process runs one job through the handler and sends the replies.
 func (a *Adapter) process(ctx context.Context, j job) {
+	if j.desk {
+		a.processDesk(ctx, j)
+		return
+	}
 	k := convKey(j.channel, j.user)
 	if !a.allowed(ctx, j.user) {
 		a.m.messages.WithLabelValues("refused").Inc()

@@ -62,6 +62,18 @@ type Options struct {
 	CatchUp time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+
+	// HandoverChannel is where handover and callback cards go, as
+	// "team-name/channel-name" (the bot must be a member). Empty means
+	// no desk: the Desk methods return ErrNoDesk.
+	HandoverChannel string
+	// DeskEvents receives what workers do on cards (replies, !sluit,
+	// buttons); nil means the handler, when it implements DeskHandler.
+	DeskEvents DeskHandler
+	// DeskCatchUp is how far back the first connection looks for
+	// workers' replies in the handover channel that were written while
+	// the adapter was not running; 0 means 24 hours.
+	DeskCatchUp time.Duration
 }
 
 // Adapter connects a bot.Handler to a Mattermost server as a bot account.
@@ -76,6 +88,7 @@ type Adapter struct {
 	allow  map[string]bool
 	key    []byte // signs button contexts
 	text   texts
+	desk   *desk
 
 	ready atomic.Bool
 
@@ -143,6 +156,15 @@ func New(serverURL, token string, h bot.Handler, opts Options) (*Adapter, error)
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.DeskCatchUp <= 0 {
+		opts.DeskCatchUp = 24 * time.Hour
+	}
+	if opts.HandoverChannel != "" {
+		team, ch, ok := strings.Cut(opts.HandoverChannel, "/")
+		if !ok || team == "" || ch == "" || strings.Contains(ch, "/") {
+			return nil, fmt.Errorf("%w: handover channel must be team-name/channel-name", ErrConfig)
+		}
+	}
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = &http.Client{Timeout: 30 * time.Second}
 	}
@@ -161,7 +183,7 @@ func New(serverURL, token string, h bot.Handler, opts Options) (*Adapter, error)
 		allow: map[string]bool{}, key: make([]byte, 32), text: loadTexts(),
 		queues: map[string]*queue{}, claimed: map[string]int64{}, last: map[string]int64{},
 		chans: map[string]string{}, choices: map[string]pending{}, refused: map[string]time.Time{},
-		members: map[string]membership{},
+		members: map[string]membership{}, desk: newDesk(),
 	}
 	for _, id := range opts.AllowUsers {
 		if id = strings.TrimSpace(id); id != "" {
@@ -216,6 +238,13 @@ func (a *Adapter) Run(ctx context.Context) error {
 	a.me = me
 	a.mu.Unlock()
 	a.log.Info("logged in", "bot", me.Username)
+	if a.opts.HandoverChannel != "" {
+		if _, err := a.deskChannel(ctx); err != nil {
+			// Workers' replies are not heard until the channel is found;
+			// cards fail (and are retried by the outbox) meanwhile.
+			a.log.Error("handover channel not usable", "err", err)
+		}
+	}
 
 	first := true
 	for attempt := 0; ; attempt++ {

@@ -14,6 +14,7 @@ type metrics struct {
 	connected  prometheus.Gauge
 	handle     prometheus.Histogram
 	catchUp    prometheus.Histogram
+	desk       *prometheus.CounterVec
 }
 
 // newMetrics makes the adapter's metrics and registers them with reg, if
@@ -50,6 +51,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help:    "Time spent fetching missed posts after a (re)connect.",
 			Buckets: prometheus.DefBuckets,
 		}),
+		desk: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "proactief_mattermost_desk_total",
+			Help: "Handover desk activity: card, relayed (citizen message posted), file, erased; workers' events applied: taken, reply, closed, callback_done; failed (an event not applied).",
+		}, []string{"event"}),
 	}
 	if reg == nil {
 		return m
@@ -61,6 +66,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	m.connected = register(reg, m.connected)
 	m.handle = register(reg, m.handle)
 	m.catchUp = register(reg, m.catchUp)
+	m.desk = register(reg, m.desk)
 	return m
 }
 

@@ -1,9 +1,14 @@
 // Package fakemm is a fake Mattermost server on httptest, enough for the
 // real Mattermost client (model.Client4 and model.WebSocketClient) to run
-// a bot against: users, bot tokens, direct channels, posts, posts since a
-// time, team membership and the websocket with its authentication
-// challenge, hello, posted events and pings. Faults can be switched on:
-// dropped and refused websockets, slow API calls and 500 errors.
+// a bot against: users, bot tokens, teams and their channels (looked up by
+// name), direct channels, posts with threads (root_id) and props, posts
+// since a time, a post's thread, post deletion (a root takes its thread
+// with it, as on the real server), file upload and posts with file_ids,
+// interactive buttons (Press, with the integration's update applied),
+// team membership and the websocket with its authentication challenge,
+// hello, posted, post_edited and post_deleted events and pings. Faults can
+// be switched on: dropped and refused websockets, slow API calls, 500
+// errors, and a post that is stored but whose answer is lost.
 //
 // Everything is in memory; a Server is for one test.
 package fakemm
@@ -12,6 +17,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -58,7 +64,16 @@ type Server struct {
 	holdWS   bool
 	delay    time.Duration
 	faults   []fault
-	requests map[string]int // "METHOD /path pattern" -> count
+	requests map[string]int    // "METHOD /path pattern" -> count
+	teamName map[string]string // team name -> id
+	files    map[string]*file
+	lose     int // answers of POST /posts to lose after storing the post
+}
+
+// file is an uploaded file.
+type file struct {
+	info *model.FileInfo
+	data []byte
 }
 
 type fault struct {
@@ -88,6 +103,7 @@ func New(tb testing.TB, opts Options) *Server {
 		teams: map[string]map[string]bool{}, channels: map[string]*model.Channel{},
 		members: map[string]map[string]bool{}, pending: map[string]*model.Post{},
 		conns: map[*conn]bool{}, requests: map[string]int{},
+		teamName: map[string]string{}, files: map[string]*file{},
 	}
 	mux := http.NewServeMux()
 	api := func(pattern string, h func(w http.ResponseWriter, r *http.Request, user string)) {
@@ -97,6 +113,14 @@ func New(tb testing.TB, opts Options) *Server {
 	api("GET /api/v4/users/{id}", s.getUser)
 	api("GET /api/v4/users/{id}/channels", s.getUserChannels)
 	api("POST /api/v4/posts", s.createPost)
+	api("GET /api/v4/posts/{id}", s.getPost)
+	api("DELETE /api/v4/posts/{id}", s.deletePost)
+	api("PUT /api/v4/posts/{id}/patch", s.patchPost)
+	api("GET /api/v4/posts/{id}/thread", s.getThread)
+	api("POST /api/v4/files", s.uploadFile)
+	api("GET /api/v4/files/{id}", s.getFile)
+	api("GET /api/v4/files/{id}/info", s.getFileInfo)
+	api("GET /api/v4/teams/name/{team}/channels/name/{channel}", s.getChannelByName)
 	api("POST /api/v4/channels/direct", s.createDirect)
 	api("GET /api/v4/channels/{id}", s.getChannel)
 	api("GET /api/v4/channels/{id}/posts", s.getPosts)
@@ -236,9 +260,16 @@ func (s *Server) DM(from, to, text string) *model.Post {
 func (s *Server) create(p *model.Post) (*model.Post, error) {
 	s.mu.Lock()
 	if p.PendingPostId != "" {
-		if old, ok := s.pending[p.PendingPostId]; ok {
+		if old, ok := s.pending[p.PendingPostId]; ok && model.GetMillis()-old.CreateAt < PendingPostTTL.Milliseconds() {
 			s.mu.Unlock()
 			return old.Clone(), nil
+		}
+	}
+	if p.RootId != "" {
+		root := s.postLocked(p.RootId)
+		if root == nil || root.DeleteAt != 0 || root.ChannelId != p.ChannelId || root.RootId != "" {
+			s.mu.Unlock()
+			return nil, errBadRoot
 		}
 	}
 	ch := s.channels[p.ChannelId]
@@ -254,6 +285,7 @@ func (s *Server) create(p *model.Post) (*model.Post, error) {
 	if p.Props == nil {
 		p.Props = model.StringInterface{}
 	}
+	s.attachLocked(p)
 	s.posts = append(s.posts, p)
 	if p.PendingPostId != "" {
 		s.pending[p.PendingPostId] = p
@@ -444,8 +476,9 @@ func (s *Server) Requests(route string) int {
 }
 
 // Press presses button i (from 0) of the first attachment of post as user,
-// as the server does: it POSTs the button's integration to its URL and
-// returns the status code.
+// as the server does: it POSTs the button's integration to its URL, and
+// applies the answer's update to the post (keeping its props when the
+// update has none) and broadcasts the edit. It returns the status code.
 func (s *Server) Press(ctx context.Context, user string, post *model.Post, i int) (int, error) {
 	as := post.Attachments()
 	if len(as) == 0 || i >= len(as[0].Actions) || as[0].Actions[i].Integration == nil {
@@ -454,13 +487,17 @@ func (s *Server) Press(ctx context.Context, user string, post *model.Post, i int
 	a := as[0].Actions[i]
 	s.mu.Lock()
 	ch := s.channels[post.ChannelId]
+	username := ""
+	if u := s.users[user]; u != nil {
+		username = u.Username
+	}
 	s.mu.Unlock()
 	req := model.PostActionIntegrationRequest{
-		UserId: user, ChannelId: post.ChannelId, PostId: post.Id, Type: model.PostActionTypeButton,
+		UserId: user, UserName: username, ChannelId: post.ChannelId, PostId: post.Id, Type: model.PostActionTypeButton,
 		Context: a.Integration.Context,
 	}
 	if ch != nil {
-		req.TeamId = ch.TeamId
+		req.TeamId, req.ChannelName = ch.TeamId, ch.Name
 	}
 	body, _ := json.Marshal(req)
 	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, a.Integration.URL, bytes.NewReader(body))
@@ -473,7 +510,23 @@ func (s *Server) Press(ctx context.Context, user string, post *model.Post, i int
 		return 0, err
 	}
 	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, resp.Body)
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	var ans model.PostActionIntegrationResponse
+	if resp.StatusCode == http.StatusOK && len(raw) > 0 && json.Unmarshal(raw, &ans) == nil && ans.Update != nil {
+		s.mu.Lock()
+		p := s.postLocked(post.Id)
+		if p == nil || p.DeleteAt != 0 {
+			s.mu.Unlock()
+			return resp.StatusCode, nil
+		}
+		props := ans.Update.GetProps()
+		if props == nil {
+			props = p.GetProps()
+		}
+		msg := ans.Update.Message
+		s.applyLocked(p, &msg, &props)
+		s.broadcastUnlock(model.WebsocketEventPostEdited, s.withFilesLocked(p))
+	}
 	return resp.StatusCode, nil
 }
 
@@ -616,7 +669,7 @@ func (s *Server) createPost(w http.ResponseWriter, r *http.Request, user string)
 		appError(w, http.StatusBadRequest, "api.context.invalid_body_param.app_error", "bad post")
 		return
 	}
-	if p.ChannelId == "" || (p.Message == "" && len(p.Attachments()) == 0) {
+	if p.ChannelId == "" || (p.Message == "" && len(p.Attachments()) == 0 && len(p.FileIds) == 0) {
 		appError(w, http.StatusBadRequest, "model.post.is_valid.app_error", "empty post")
 		return
 	}
@@ -626,8 +679,22 @@ func (s *Server) createPost(w http.ResponseWriter, r *http.Request, user string)
 	}
 	p.UserId = user
 	created, err := s.create(&p)
+	if errors.Is(err, errBadRoot) {
+		appError(w, http.StatusBadRequest, "api.post.create_post.root_id.app_error", err.Error())
+		return
+	}
 	if err != nil {
 		appError(w, http.StatusForbidden, "api.context.permissions.app_error", err.Error())
+		return
+	}
+	s.mu.Lock()
+	lose := s.lose > 0
+	if lose {
+		s.lose--
+	}
+	s.mu.Unlock()
+	if lose {
+		loseAnswer(w)
 		return
 	}
 	writeJSON(w, http.StatusCreated, created)
@@ -635,23 +702,42 @@ func (s *Server) createPost(w http.ResponseWriter, r *http.Request, user string)
 
 func (s *Server) getPosts(w http.ResponseWriter, r *http.Request, user string) {
 	id := r.PathValue("id")
-	since, err := strconv.ParseInt(r.URL.Query().Get("since"), 10, 64)
-	if err != nil {
-		appError(w, http.StatusNotImplemented, "fakemm.not_implemented", "only ?since= is faked")
-		return
-	}
+	q := r.URL.Query()
 	s.mu.Lock()
 	if !s.members[id][user] {
 		s.mu.Unlock()
 		appError(w, http.StatusForbidden, "api.context.permissions.app_error", "not a member")
 		return
 	}
+	s.mu.Unlock()
+	if q.Get("since") == "" {
+		s.getPostsPage(w, r, id)
+		return
+	}
+	since, err := strconv.ParseInt(q.Get("since"), 10, 64)
+	if err != nil {
+		appError(w, http.StatusBadRequest, "api.context.invalid_url_param.app_error", "bad since")
+		return
+	}
+	// Like the server: every post of the channel updated after since
+	// (deleted ones too, with delete_at set), at most 1000, plus the
+	// roots of the replies among them (in Posts, not in Order).
+	s.mu.Lock()
 	list := model.NewPostList()
-	for i := len(s.posts) - 1; i >= 0; i-- { // newest first, like the server
+	for i := len(s.posts) - 1; i >= 0; i-- { // newest first
 		p := s.posts[i]
 		if p.ChannelId == id && p.UpdateAt > since && len(list.Order) < 1000 {
-			list.AddPost(p.Clone())
+			list.AddPost(s.withFilesLocked(p))
 			list.AddOrder(p.Id)
+		}
+	}
+	for _, pid := range list.Order {
+		if root := list.Posts[pid].RootId; root != "" {
+			if _, ok := list.Posts[root]; !ok {
+				if rp := s.postLocked(root); rp != nil {
+					list.AddPost(s.withFilesLocked(rp))
+				}
+			}
 		}
 	}
 	s.mu.Unlock()
