@@ -42,6 +42,9 @@ func (t *turn) command(text string) bool {
 	case "/vergeet", "/forget", "/wis", "/erase", "/delete":
 		t.askErase()
 		return true
+	case "/mens", "/human", "/medewerker", "/persoon":
+		t.askPerson()
+		return true
 	case "/opnieuw", "/restart", "/reset", "opnieuw":
 		t.restart()
 		return true

@@ -48,6 +48,9 @@ type Options struct {
 	// Content is the engine's messages; nil means the embedded content
 	// (see [LoadContentWith] for a deployment's own).
 	Content *Content
+	// Handover makes a request for a person start a handover to municipal
+	// staff (a desk is configured); false gives the contact route.
+	Handover bool
 }
 
 // Engine runs conversations. It is safe for concurrent use: it keeps no
@@ -86,6 +89,8 @@ type Outcome struct {
 	// or logs. A runtime that hands the conversation to a worker forwards
 	// it to that worker, flagged.
 	Sensitive bool
+	// Handover is what the message did to a handover (see handover.go).
+	Handover HandoverStep
 }
 
 // Trace describes the engine after a step, as `proactief chat --trace` prints it.
@@ -330,6 +335,9 @@ func (t *turn) cleanText() string {
 }
 
 func (t *turn) handle() {
+	if t.inHandover() {
+		return
+	}
 	if t.in.NonText {
 		t.say("nontext")
 		t.reask()

@@ -152,6 +152,12 @@ func (t *turn) offer(text string) {
 // takeOffer records the chosen offer and closes the conversation.
 func (t *turn) takeOffer(id string) {
 	t.st.Offer = id
+	if id == routePerson && t.e.opts.Handover {
+		t.fire("offer_answered")
+		t.st.Prompt = ""
+		t.wantHandover()
+		return
+	}
 	t.fire("offer_answered")
 	t.st.Prompt = ""
 	t.showRoute(id)

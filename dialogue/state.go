@@ -63,11 +63,13 @@ type Decision struct {
 	Channel string    `json:"channel"`
 }
 
-// Consent holds the person's two separate consent answers; nil means not
+// Consent holds the person's separate consent answers; nil means not
 // asked or not answered yet.
 type Consent struct {
 	Keep     *Decision `json:"keep,omitempty"`     // may we keep the answers to continue later
 	Research *Decision `json:"research,omitempty"` // may the answers be used anonymously for research
+	Share    *Decision `json:"share,omitempty"`    // may the conversation be shared with a municipal worker (handover)
+	Callback *Decision `json:"callback,omitempty"` // may a phone number be kept to call back
 }
 
 // Keeps reports whether the person agreed to keep their answers.
@@ -110,6 +112,9 @@ type State struct {
 	Turns   int       `json:"turns"`             // messages handled
 	Started time.Time `json:"started"`
 	Updated time.Time `json:"updated"`
+	// Handover is the handover sub-state (Handover*), "" when no person
+	// was asked for.
+	Handover string `json:"handover,omitempty"`
 }
 
 // Answers returns the answers given so far, in the order asked.

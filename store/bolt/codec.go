@@ -165,6 +165,9 @@ func (e *encoder) state(st *dialogue.State) {
 		e.int(st.Turns)
 		e.time(st.Started)
 		e.time(st.Updated)
+		e.decision(st.Consent.Share)
+		e.decision(st.Consent.Callback)
+		e.str(st.Handover)
 	})
 }
 
@@ -484,6 +487,9 @@ func (d *decoder) state(st *dialogue.State) {
 		st.Turns = d.int0()
 		st.Started = d.time()
 		st.Updated = d.time()
+		st.Consent.Share = d.decision()
+		st.Consent.Callback = d.decision()
+		st.Handover = d.str()
 	})
 }
 
