@@ -29,9 +29,9 @@ const (
 	ToDesk    = "desk"    // municipal staff, in the handover channel
 )
 
-// QueueDesk is the queue of every envelope to the desk; an envelope to a
-// citizen is in the queue named after its channel (Telegram, Mattermost,
-// Terminal).
+// QueueDesk is the queue of every envelope to the desk, QueueBot of the
+// bot's own timers; an envelope to a citizen is in the queue named after
+// its channel (Telegram, Mattermost, Terminal).
 const QueueDesk = "desk"
 
 // Kinds of envelopes. Kind says what Body holds.
@@ -87,8 +87,11 @@ type Envelope struct {
 // Queue returns the queue the envelope waits in: QueueDesk for the desk,
 // the channel for a citizen.
 func (e *Envelope) Queue() string {
-	if e.To == ToDesk {
+	switch e.To {
+	case ToDesk:
 		return QueueDesk
+	case ToBot:
+		return QueueBot
 	}
 	return e.Channel
 }

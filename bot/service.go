@@ -32,6 +32,12 @@ type Inbound struct {
 	Staff     bool      // a staff member testing: "!" commands allowed, marked as test
 	NonText   bool      // a sticker, photo, ...: nothing to read, nothing stored
 	Time      time.Time // when the message was sent; zero means now
+	// Address is where the channel delivers to this person later (the
+	// Telegram chat id); kept, sealed, only during a handover they agreed to.
+	Address string
+	// File is a photo or document sent (with NonText); its bytes are
+	// fetched only when they go to a worker.
+	File *InboundFile
 }
 
 // Result is what Handle returns: the replies to send, in order.
@@ -87,6 +93,9 @@ type Options struct {
 	// MemoryLimit bounds the conversations kept in memory without consent;
 	// the least recently used go first. 0 means 100,000.
 	MemoryLimit int
+	// Handover configures handovers to municipal staff; the zero value has
+	// no desk.
+	Handover HandoverOptions
 }
 
 // Service runs messages through the store and the dialogue engine.
@@ -98,6 +107,8 @@ type Service struct {
 	log    *slog.Logger
 	locks  [4096]sync.Mutex
 	mem    *memory
+	seal   *Sealer
+	wake   sync.Map // queue -> chan struct{}: wakes its drainer
 }
 
 // New returns a Service. secret keys the pseudonyms; keep it with the
@@ -116,7 +127,7 @@ func New(store Store, engine *dialogue.Engine, secret []byte, opts Options) *Ser
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, engine: engine, pseud: NewPseudonymizer(secret), opts: opts, log: log, mem: newMemory(opts.MemoryLimit)}
+	return &Service{store: store, engine: engine, pseud: NewPseudonymizer(secret), opts: opts, log: log, mem: newMemory(opts.MemoryLimit), seal: NewSealer(secret)}
 }
 
 // Engine returns the dialogue engine.
@@ -150,6 +161,7 @@ func (s *Service) Handle(ctx context.Context, in Inbound) (Result, error) {
 	mu := s.lock(key)
 	mu.Lock()
 	defer mu.Unlock()
+	s.fetchFile(ctx, key, &in)
 
 	var res Result
 	var final *Session
@@ -165,7 +177,7 @@ func (s *Service) Handle(ctx context.Context, in Inbound) (Result, error) {
 		if err := apply(m); err != nil {
 			return Result{}, err
 		}
-		if final.Persistent() || len(final.ResearchOut) > 0 || final.EraseResearch != "" {
+		if final.Persistent() || len(final.ResearchOut) > 0 || final.EraseResearch != "" || len(final.Outbox) > 0 || !final.Cancel.Empty() {
 			snapshot := *final
 			err := s.store.Update(ctx, key, func(stored *Session) error {
 				if stored.Version > 0 {
@@ -185,7 +197,8 @@ func (s *Service) Handle(ctx context.Context, in Inbound) (Result, error) {
 		// writes nothing for it until there is consent.
 		return Result{}, s.fail("commit", err)
 	}
-	final.ResearchOut, final.EraseResearch = nil, ""
+	s.wakeFor(final.Outbox)
+	final.ResearchOut, final.EraseResearch, final.Outbox, final.Cancel = nil, "", nil, Cancel{}
 	if final.Persistent() {
 		s.mem.del(key)
 	} else {
@@ -230,6 +243,11 @@ func (s *Service) apply(sess *Session, in Inbound, research string) Result {
 		replies = append(replies, dialogue.Reply{Text: tr})
 	}
 	sess.Conv = out.State
+	handover := before.Handover != "" || out.State.Handover != "" || out.Handover != (dialogue.HandoverStep{}) || out.Erase
+	tally := tallies(before, out.State, in.Time)
+	if handover {
+		replies = append(replies, s.handoverStep(sess, in, out, tally)...)
+	}
 	if out.Erase || out.EraseResearch || (wasResearch && !out.State.Consent.Researchable()) {
 		sess.EraseResearch = research
 		sess.Research = ""
@@ -237,7 +255,8 @@ func (s *Service) apply(sess *Session, in Inbound, research string) Result {
 	if out.Erase {
 		sess.Seen = nil
 	}
-	if !out.Erase && out.State.Consent.Researchable() {
+	if !out.Erase && out.State.Consent.Researchable() && !handover {
+		// A handover's messages are for the worker, never research data.
 		sess.Research = research
 		// A crisis message never reaches a research record, nor does the
 		// answer to it: an anonymous counter in the adapters' metrics is
@@ -248,7 +267,7 @@ func (s *Service) apply(sess *Session, in Inbound, research string) Result {
 	}
 	sess.markSeen(in.MessageID, replies)
 	trimSeen(sess)
-	res := Result{Replies: replies, Trace: out.Trace, showData: out.ShowData, tally: tallies(before, out.State, in.Time),
+	res := Result{Replies: replies, Trace: out.Trace, showData: out.ShowData, tally: tally,
 		Intent: out.Intent, Sensitive: out.Sensitive}
 	if !before.Done && out.State.Done {
 		res.Assigned = int(SegmentOf(out.State))

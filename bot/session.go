@@ -59,9 +59,11 @@ const MaxSeen = 32
 
 // Persistent reports whether the session may be written to disk: when
 // the person agreed to keep their answers.
-// A handover in progress is kept as well: the person agreed to share
-// the conversation with a worker, and it must survive a restart.
-func (s *Session) Persistent() bool { return s.Conv.Consent.Keeps() || s.Handover.Active() }
+// A conversation with a handover is kept as well: the person agreed to
+// share it with a worker; it must survive a restart, and after the
+// handover the ids of the desk posts must stay so that /vergeet can
+// delete them.
+func (s *Session) Persistent() bool { return s.Conv.Consent.Keeps() || s.Handover != nil }
 
 // seen returns the replies of an already handled message id.
 func (s *Session) seen(id string) ([]dialogue.Reply, bool) {

@@ -197,6 +197,10 @@ var messageSpec = map[string][]string{
 	"btn_share_no":               {},
 	"btn_callback_yes":           {},
 	"btn_callback_no":            {},
+	// Lines for staff in the desk thread (in Dutch on the card).
+	"desk_stopped":  {},
+	"desk_timeout":  {"minutes"},
+	"desk_callback": {},
 }
 
 func init() {
