@@ -195,10 +195,12 @@ func (a *Adapter) onMessage(ctx context.Context, id int64, msg *models.Message) 
 		Lang:      lang,
 		Time:      time.Unix(int64(msg.Date), 0),
 	}
+	in.Address = strconv.FormatInt(chat, 10)
 	if msg.Text != "" {
 		in.Text, in.Source = command(msg.Text)
 	} else {
-		in.NonText = true // a sticker, photo, voice, contact, location...: not read, not kept
+		in.NonText = true       // a sticker, photo, voice, contact, location...: not read, not kept
+		in.File = a.fileOf(msg) // a photo or document is passed on only during a handover
 	}
 	res, ok, err := a.handle(ctx, id, chat, in)
 	if !ok {
@@ -252,6 +254,7 @@ func (a *Adapter) onCallback(ctx context.Context, id int64, cq *models.CallbackQ
 		Choice:    choice,
 		Prompt:    prompt,
 		Lang:      lang,
+		Address:   strconv.FormatInt(chat, 10),
 	}
 	res, ok, err := a.handle(ctx, id, chat, in)
 	if !ok {
@@ -391,7 +394,7 @@ func (a *Adapter) closeKeyboard(ctx context.Context, chat int64, msg *models.Mes
 	if msg != nil && msg.Text != "" && label != "" {
 		text := msg.Text + "\n\n" + a.text("chosen", lang, "label", label)
 		if utf8.RuneCountInString(text) <= maxMessage {
-			err := a.do(ctx, chat, "editMessageText", false, 3, func(ctx context.Context) error {
+			err := a.do(ctx, chat, "editMessageText", true, 3, func(ctx context.Context) error {
 				_, err := a.api.EditMessageText(ctx, &tgbot.EditMessageTextParams{ChatID: chat, MessageID: msgID, Text: text, Entities: msg.Entities})
 				return err
 			})
@@ -400,7 +403,8 @@ func (a *Adapter) closeKeyboard(ctx context.Context, chat int64, msg *models.Mes
 			}
 		}
 	}
-	_ = a.do(ctx, chat, "editMessageReplyMarkup", false, 3, func(ctx context.Context) error {
+	// Edits share the chat's limit with sends (tdlib/td#2592).
+	_ = a.do(ctx, chat, "editMessageReplyMarkup", true, 3, func(ctx context.Context) error {
 		_, err := a.api.EditMessageReplyMarkup(ctx, &tgbot.EditMessageReplyMarkupParams{ChatID: chat, MessageID: msgID,
 			ReplyMarkup: &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{}}})
 		return err

@@ -22,6 +22,7 @@ type metrics struct {
 	inFlight   prometheus.Gauge         //
 	unacked    prometheus.Gauge         //
 	requests   *prometheus.HistogramVec // method
+	relayed    prometheus.Counter       // replies delivered from the outbox
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -55,11 +56,13 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		requests: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: ns, Subsystem: sub,
 			Name: "request_seconds", Help: "Bot API request durations, by method.",
 			Buckets: prometheus.DefBuckets}, []string{"method"}),
+		relayed: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub,
+			Name: "relayed_total", Help: "Messages from the outbox (a worker's replies) delivered to chats."}),
 	}
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.received, m.handled, m.duplicates, m.latency, m.sent, m.sendErrors, m.throttled, m.phases, m.segments, m.intents, m.inFlight, m.unacked, m.requests} {
+	for _, c := range []prometheus.Collector{m.received, m.handled, m.duplicates, m.latency, m.sent, m.sendErrors, m.throttled, m.phases, m.segments, m.intents, m.inFlight, m.unacked, m.requests, m.relayed} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register telegram metrics: %w", err)
 		}

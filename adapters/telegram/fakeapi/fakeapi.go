@@ -4,7 +4,9 @@
 // /bot<TOKEN>/<method>, answers {"ok":...,"result":...}, getUpdates with
 // long polling and offset confirmation (an update is kept until a request
 // with a higher offset confirms it), webhooks with a secret token, and
-// Telegram's rate limits enforced with 429 answers.
+// Telegram's rate limits enforced with 429 answers (sends and edits
+// share them, per chat and globally: tdlib/td#2592), and files a person
+// sent served through getFile and /file/bot<TOKEN>/<path> (files.go).
 //
 // Tests put messages and button taps into chats, wait for the bot's
 // messages or for updates to be confirmed (on channels, not sleeps), read
@@ -150,6 +152,7 @@ type Server struct {
 	hookWake  chan struct{}
 	pushedAt  map[int64]time.Time
 	doneAt    map[int64]time.Time
+	files     map[string]*file // by file_id (files.go)
 	wg        sync.WaitGroup
 }
 
@@ -537,6 +540,10 @@ type apiError struct {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/file/bot") {
+		s.serveFile(w, r)
+		return
+	}
 	rest, ok := strings.CutPrefix(r.URL.Path, "/bot")
 	token, method, ok2 := strings.Cut(rest, "/")
 	if !ok || !ok2 || method == "" {
@@ -758,6 +765,8 @@ func (s *Server) call(ctx context.Context, method string, p map[string]string, f
 		return s.send(method, p, files)
 	case "editMessageText", "editMessageReplyMarkup":
 		return s.edit(method, p)
+	case "getFile":
+		return s.getFile(p)
 	case "answerCallbackQuery":
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -935,6 +944,12 @@ func (s *Server) edit(method string, p map[string]string) (any, *apiError) {
 	m := s.find(chatID, msgID)
 	if m == nil || !m.FromBot {
 		return nil, badRequest("message to edit not found")
+	}
+	// Edits count against the same limits as sends (tdlib/td#2592).
+	if wait := s.limit(chatID); wait > 0 {
+		s.stats.TooManyRequests++
+		ra := int(math.Ceil(wait.Seconds()))
+		return nil, &apiError{code: 429, desc: fmt.Sprintf("Too Many Requests: retry after %d", ra), retryAfter: ra}
 	}
 	if method == "editMessageText" {
 		text := p["text"]
