@@ -130,6 +130,9 @@ func New(store Store, engine *dialogue.Engine, secret []byte, opts Options) *Ser
 	return &Service{store: store, engine: engine, pseud: NewPseudonymizer(secret), opts: opts, log: log, mem: newMemory(opts.MemoryLimit), seal: NewSealer(secret)}
 }
 
+// Handover returns the service's handover options.
+func (s *Service) Handover() HandoverOptions { return s.opts.Handover }
+
 // Engine returns the dialogue engine.
 func (s *Service) Engine() *dialogue.Engine { return s.engine }
 

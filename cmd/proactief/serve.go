@@ -62,6 +62,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		for _, s := range serveSettings {
 			fmt.Fprintf(env.Stderr, "  %-30s %s\n", s.env, s.help)
 		}
+		for _, s := range handoverSettings {
+			fmt.Fprintf(env.Stderr, "  %-30s %s\n", s.env, s.help)
+		}
 	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -87,6 +90,18 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	// the elected one: the sweeper, Telegram polling, the Mattermost
 	// listener. Telegram webhooks are served by every instance.
 	lead := newLeader(el, log.With("component", "leader"), reg)
+	ho := svc.Handover()
+	if m, ok := ho.Metrics.(*handoverMetrics); ok {
+		m.register(reg)
+	}
+	// The outbox (relayed messages, cards, timers) is drained by the
+	// elected instance, one drainer per queue.
+	always := func() bool { return true }
+	relay := func(tg *telegram.Adapter) func(context.Context) error {
+		return func(ctx context.Context) error {
+			return svc.Drain(ctx, bot.Telegram, tg, bot.DrainOptions{})
+		}
+	}
 
 	type channel struct {
 		name  string
@@ -124,6 +139,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 				return fmt.Errorf("telegram: %w", err)
 			}
 			channels = append(channels, channel{"telegram", tg.Run, tg.Ready})
+			channels = append(channels, channel{"telegram-outbox", lead.run("telegram-outbox", relay(tg)), always})
 			webhook = tg.WebhookHandler()
 		case el == nil:
 			tg, err := telegram.New(tgToken, svc, tgOpts)
@@ -131,6 +147,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 				return fmt.Errorf("telegram: %w", err)
 			}
 			channels = append(channels, channel{"telegram", lead.run("telegram", tg.Run), tg.Ready})
+			channels = append(channels, channel{"telegram-outbox", lead.run("telegram-outbox", relay(tg)), always})
 		default:
 			// One poller per bot token: the elected instance polls. An
 			// adapter runs once, so each term makes its own.
@@ -151,7 +168,15 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 				}
 				ready.set(tg.Ready)
 				defer ready.set(nil)
-				return tg.Run(ctx)
+				// The poller's adapter also relays, so relayed messages
+				// share its per-chat limits.
+				rctx, stop := context.WithCancel(ctx)
+				relayed := make(chan error, 1)
+				go func() { relayed <- relay(tg)(rctx) }()
+				err = tg.Run(ctx)
+				stop()
+				<-relayed
+				return err
 			})
 			channels = append(channels, channel{"telegram", run, ready.get})
 		}
@@ -170,6 +195,8 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 			AllowUsers: hostList(env.Getenv("MATTERMOST_ALLOW_USERS")),
 			AllowTeam:  env.Getenv("MATTERMOST_ALLOW_TEAM"),
 			ActionsURL: env.Getenv("MATTERMOST_ACTIONS_URL"),
+			// The desk: cards and relayed messages go to this channel.
+			HandoverChannel: env.Getenv("MATTERMOST_HANDOVER_CHANNEL"),
 		})
 		if err != nil {
 			return fmt.Errorf("mattermost: %w", err)
@@ -188,6 +215,15 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 			ready = tr.get
 		}
 		channels = append(channels, channel{"mattermost", lead.run("mattermost", run), ready})
+		if ho.Desk {
+			channels = append(channels,
+				channel{"desk-outbox", lead.run("desk-outbox", func(ctx context.Context) error { return svc.DrainDesk(ctx, mm, bot.DrainOptions{}) }), always},
+				channel{"handover-timers", lead.run("handover-timers", func(ctx context.Context) error { return svc.RunTimers(ctx, bot.DrainOptions{}) }), always})
+		}
+		if c, ok := any(mm).(bot.Courier); ok {
+			// Staff testing in a Mattermost DM get relayed replies there.
+			channels = append(channels, channel{"mattermost-outbox", lead.run("mattermost-outbox", func(ctx context.Context) error { return svc.Drain(ctx, bot.Mattermost, c, bot.DrainOptions{}) }), always})
+		}
 		mux.Handle("/mattermost/actions", mm.ActionsHandler())
 	}
 	if len(channels) == 0 {

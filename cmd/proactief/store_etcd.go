@@ -55,12 +55,17 @@ func openServiceFor(ctx context.Context, env *Env, dbPath string, dep deployment
 	if err != nil {
 		return nil, "", nil, nil, err
 	}
+	ho, err := handoverFromEnv(env)
+	if err != nil {
+		return nil, "", nil, nil, err
+	}
 	eng, err := dialogue.New(dialogue.Options{
 		RetentionDays: int(ret.Sessions.Hours() / 24),
 		ResearchDays:  int(ret.Research.Hours() / 24),
 		Municipality:  dep.Municipality,
 		Campaigns:     dep.Campaigns,
 		Content:       dep.Content,
+		Handover:      ho.Desk,
 	})
 	if err != nil {
 		return nil, "", nil, nil, err
@@ -81,5 +86,5 @@ func openServiceFor(ctx context.Context, env *Env, dbPath string, dep deployment
 		closeFn()
 		return nil, "", nil, nil, err
 	}
-	return bot.New(st, eng, secret, bot.Options{}), dbPath, el, closeFn, nil
+	return bot.New(st, eng, secret, bot.Options{Handover: ho}), dbPath, el, closeFn, nil
 }
