@@ -164,7 +164,7 @@ var messageSpec = map[string][]string{
 
 	// Handover to a municipal worker (dialogue/handover.go, bot/handover.go).
 	"handover_share_q":           {"summary"},
-	"handover_share_more":        {},
+	"handover_share_more":        {"days"},
 	"handover_no_share":          {},
 	"handover_already":           {},
 	"handover_waiting":           {"number", "minutes"},

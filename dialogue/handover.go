@@ -214,7 +214,7 @@ func (t *turn) shareYesNo(text string) (yes, ok bool) {
 	case answerNo:
 		return false, true
 	case answerWhy:
-		t.say("handover_share_more")
+		t.say("handover_share_more", "days", strconv.Itoa(t.e.opts.RetentionDays))
 	default:
 		t.say("consent_unclear")
 	}
