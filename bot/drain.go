@@ -232,9 +232,11 @@ func (s *Service) threadOf(ctx context.Context, key string) (string, error) {
 func (s *Service) recordPost(ctx context.Context, d Desk, e Envelope, thread, post string) error {
 	return s.change(ctx, e.Key, func(sess *Session) error {
 		h := sess.Handover
-		if h != nil && e.Kind == KindCallbackCard && h.Status == HandoverCallback && h.CallbackThread == "" {
+		if h != nil && e.Kind == KindCallbackCard && (h.CallbackThread == "" || h.CallbackThread == thread) {
 			h.CallbackThread = thread
-			h.Posts = append(h.Posts, post)
+			if !slices.Contains(h.Posts, post) {
+				h.Posts = append(h.Posts, post)
+			}
 			return nil
 		}
 		if h == nil || (h.Thread != "" && h.Thread != thread) || (h.Thread == "" && h.Card != e.ID) {
@@ -391,8 +393,16 @@ func (s *Service) DeskEvent(ctx context.Context, ev DeskEvent) error {
 		clear(tally)
 		events, firstReply = nil, 0
 		h := sess.Handover
-		if h != nil && h.Thread == "" && h.Card != "" && ev.Thread != "" && ev.Thread != h.CallbackThread {
-			h.Thread = ev.Thread // the card's event came before its post was recorded
+		// An event can come before the drainer recorded its card's post:
+		// the reference proves whose card it is.
+		switch {
+		case h == nil || ev.Thread == "" || h.ownsThread(ev.Thread):
+		case ev.Kind == DeskCallbackDone && h.CallbackThread == "":
+			h.CallbackThread = ev.Thread
+			h.Posts = append(h.Posts, ev.Thread)
+		case ev.Kind != DeskCallbackDone && h.Thread == "" && h.Card != "":
+			h.Thread = ev.Thread
+			h.Posts = append(h.Posts, ev.Thread)
 		}
 		if h == nil || (ev.Thread != "" && !h.ownsThread(ev.Thread)) {
 			return nil

@@ -211,6 +211,9 @@ func (s *Service) card(sess *Session, kind string, at time.Time) Card {
 		Ref: s.seal.Seal(sess.Key), Kind: kind, Number: sess.Handover.Number, Channel: st.Channel, Test: st.Test, Lang: st.Lang,
 		Summary: s.engine.Summary(st, "nl"), Asked: sess.Handover.Asked,
 	}
+	for _, sig := range sess.Signals {
+		c.Flags = append(c.Flags, s.engine.Content().Text("nl", "desk_flag_"+sig, dialogue.Neutral))
+	}
 	content := s.engine.Content()
 	for _, step := range st.Steps {
 		stmt, ok := segment.Find(step.Statement)

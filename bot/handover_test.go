@@ -575,3 +575,21 @@ func TestOfficeHours(t *testing.T) {
 	}
 	_ = fmt.Sprint
 }
+
+func TestHandoverCardCarriesUrgentFlag(t *testing.T) {
+	e := newHandoverEnv(t, "altijd")
+	p := e.person("1005")
+	p.say("/start")
+	p.say("#no")
+	p.say("#no")
+	p.say("Morgen word ik uit mijn huis gezet")
+	if p.res.Intent != dialogue.IntentUrgent {
+		t.Skipf("the understanding step did not hear urgency (intent %q); nothing to flag", p.res.Intent)
+	}
+	p.say("/mens")
+	p.say("#yes")
+	e.desk.wait(t, "the card", func() bool { return len(e.desk.cards) == 1 })
+	if f := e.desk.cards[0].Flags; len(f) != 1 || !strings.HasPrefix(f[0], "DRINGEND") {
+		t.Fatalf("flags=%q, want the urgent flag", f)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -246,6 +247,9 @@ func (s *Service) apply(sess *Session, in Inbound, research string) Result {
 		replies = append(replies, dialogue.Reply{Text: tr})
 	}
 	sess.Conv = out.State
+	if (out.Intent == dialogue.IntentCrisis || out.Intent == dialogue.IntentUrgent) && !slices.Contains(sess.Signals, string(out.Intent)) {
+		sess.Signals = append(sess.Signals, string(out.Intent))
+	}
 	handover := before.Handover != "" || out.State.Handover != "" || out.Handover != (dialogue.HandoverStep{}) || out.Erase
 	tally := tallies(before, out.State, in.Time)
 	if handover {

@@ -30,6 +30,10 @@ type Session struct {
 	// Handover is the conversation's handover to a person, nil when none
 	// was asked (see handover.go).
 	Handover *Handover `json:"handover,omitempty"`
+	// Signals are what the understanding step heard that a worker must
+	// know (dialogue.IntentCrisis, dialogue.IntentUrgent), once each, for
+	// a handover card.
+	Signals []string `json:"signals,omitempty"`
 
 	// The fields below are instructions for the store in this write; they
 	// are not kept with the session.

@@ -198,9 +198,11 @@ var messageSpec = map[string][]string{
 	"btn_callback_yes":           {},
 	"btn_callback_no":            {},
 	// Lines for staff in the desk thread (in Dutch on the card).
-	"desk_stopped":  {},
-	"desk_timeout":  {"minutes"},
-	"desk_callback": {},
+	"desk_stopped":     {},
+	"desk_timeout":     {"minutes"},
+	"desk_callback":    {},
+	"desk_flag_crisis": {},
+	"desk_flag_urgent": {},
 }
 
 func init() {

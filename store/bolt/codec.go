@@ -57,6 +57,10 @@ func EncodeSession(s *bot.Session) []byte {
 		}
 		e.str(s.Research)
 		e.handover(s.Handover)
+		e.count(len(s.Signals), s.Signals == nil)
+		for _, sig := range s.Signals {
+			e.str(sig)
+		}
 	})
 	return e.buf
 }
@@ -252,6 +256,12 @@ func decodeBinary(v []byte) (s *bot.Session, err error) {
 			s.Handover = new(bot.Handover)
 			if err := json.Unmarshal(b, s.Handover); err != nil {
 				d.fail("handover")
+			}
+		}
+		if n, ok := d.count(); ok {
+			s.Signals = make([]string, n)
+			for i := range s.Signals {
+				s.Signals[i] = d.str()
 			}
 		}
 	})

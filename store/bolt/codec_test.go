@@ -24,6 +24,7 @@ func fullSession() *bot.Session {
 	amsterdam := time.FixedZone("", 3600)
 	return &bot.Session{
 		Key: "s-1", Version: 7, Research: "r-1",
+		Signals:  []string{"urgent"},
 		Handover: &bot.Handover{Number: "H-7K3QD", Status: bot.HandoverTalking, Asked: at, Thread: "t1", Posts: []string{"p1", "p2"}, Worker: "Anna", Taken: at, Address: "sealed", Events: []string{"e1"}},
 		Conv: dialogue.State{
 			Phase: dialogue.PhaseConfirmErase, Prev: dialogue.PhaseProfiling, Lang: "en", Channel: bot.Telegram,
@@ -107,7 +108,7 @@ func TestCodecIsSmaller(t *testing.T) {
 // their block) and this list must be updated.
 func TestCodecKnowsEveryField(t *testing.T) {
 	want := map[reflect.Type]string{
-		reflect.TypeFor[bot.Session]():       "Key string, Version uint64, Conv dialogue.State, Seen []bot.Seen, Research string, Handover *bot.Handover, ResearchOut []bot.ResearchTurn, EraseResearch string, Outbox []bot.Envelope, Cancel bot.Cancel",
+		reflect.TypeFor[bot.Session]():       "Key string, Version uint64, Conv dialogue.State, Seen []bot.Seen, Research string, Handover *bot.Handover, Signals []string, ResearchOut []bot.ResearchTurn, EraseResearch string, Outbox []bot.Envelope, Cancel bot.Cancel",
 		reflect.TypeFor[bot.Seen]():          "ID string, Replies []dialogue.Reply",
 		reflect.TypeFor[dialogue.State]():    "Phase string, Prev string, Lang string, Channel string, Source string, Test bool, Consent dialogue.Consent, Steps []dialogue.Step, Pending string, Prompt string, Retries int, Style dialogue.Tone, Forced dialogue.Tone, Trace bool, Shown int, Offer string, Stopped bool, Done bool, Turns int, Started time.Time, Updated time.Time, Handover string",
 		reflect.TypeFor[dialogue.Consent]():  "Keep *dialogue.Decision, Research *dialogue.Decision, Share *dialogue.Decision, Callback *dialogue.Decision",
