@@ -70,9 +70,12 @@ func (a *Adapter) session(ctx context.Context, first bool) (connected bool, err 
 
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// Posts wait until the catch-up is queued, also those pushed before
+	// the hello (a server may push them first): otherwise a post pushed
+	// at once after a reconnect would overtake the ones it missed.
 	var (
 		caught  chan []job // delivers the catch-up result once
-		holding bool       // posts wait until the catch-up is queued
+		holding = true
 		held    []job
 	)
 	for {
@@ -110,7 +113,7 @@ func (a *Adapter) session(ctx context.Context, first bool) (connected bool, err 
 				}
 				connected = true
 				a.m.connected.Set(1)
-				caught, holding = make(chan []job, 1), true
+				caught = make(chan []job, 1)
 				go func(first bool) {
 					jobs := a.catchUp(sctx, first)
 					caught <- jobs

@@ -159,6 +159,9 @@ func (a *Adapter) Open(ctx context.Context, card bot.Card) (string, error) {
 	}
 	created, err := a.create(ctx, post)
 	if err != nil {
+		a.desk.mu.Lock()
+		delete(a.desk.cards, card.ID)
+		a.desk.mu.Unlock()
 		return "", fmt.Errorf("post card: %w", err)
 	}
 	a.rememberCard(created)
@@ -437,38 +440,18 @@ func (a *Adapter) deletePost(ctx context.Context, id string) error {
 	return nil
 }
 
-// create posts p, retrying transient failures like a reply (send), and
-// returns the post as stored.
+// create posts p once and returns the post as stored. It does not retry:
+// when the answer is lost the post may have been made, and only the
+// caller's next attempt, which looks for the post by its props first,
+// can tell (the outbox retries with its own backoff).
 func (a *Adapter) create(ctx context.Context, p *model.Post) (*model.Post, error) {
-	var err error
-	for attempt := 0; attempt < a.opts.SendAttempts; attempt++ {
-		if attempt > 0 {
-			a.m.sends.WithLabelValues("retry").Inc()
-			if !sleep(ctx, a.backoff(attempt-1)) {
-				return nil, ctx.Err()
-			}
-		}
-		var (
-			out  *model.Post
-			resp *model.Response
-		)
-		out, resp, err = a.client.CreatePost(ctx, p)
-		if err == nil {
-			a.m.sends.WithLabelValues("ok").Inc()
-			return out, nil
-		}
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		if resp != nil && resp.StatusCode >= 400 && resp.StatusCode < 500 && resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusRequestTimeout {
-			break
-		}
-		// The post may have been made although the answer was lost: a
-		// retry within the server's pending_post_id window returns that
-		// post; after it, the caller's lookup by props finds it.
+	out, _, err := a.client.CreatePost(ctx, p)
+	if err != nil {
+		a.m.sends.WithLabelValues("failed").Inc()
+		return nil, err
 	}
-	a.m.sends.WithLabelValues("failed").Inc()
-	return nil, err
+	a.m.sends.WithLabelValues("ok").Inc()
+	return out, nil
 }
 
 // self returns the bot's own user, asking the server when Run has not

@@ -39,6 +39,10 @@ type Options struct {
 	// PingInterval is how often the websocket sends a ping; 0 means
 	// never (the real server pings about every 30 seconds).
 	PingInterval time.Duration
+	// PendingPostTTL is how long a pending_post_id is remembered; 0
+	// means the real server's 30 seconds, negative means not at all (a
+	// test of what happens after the window).
+	PendingPostTTL time.Duration
 }
 
 // Server is a fake Mattermost server.
@@ -260,7 +264,11 @@ func (s *Server) DM(from, to, text string) *model.Post {
 func (s *Server) create(p *model.Post) (*model.Post, error) {
 	s.mu.Lock()
 	if p.PendingPostId != "" {
-		if old, ok := s.pending[p.PendingPostId]; ok && model.GetMillis()-old.CreateAt < PendingPostTTL.Milliseconds() {
+		ttl := s.opts.PendingPostTTL
+		if ttl == 0 {
+			ttl = PendingPostTTL
+		}
+		if old, ok := s.pending[p.PendingPostId]; ok && model.GetMillis()-old.CreateAt < ttl.Milliseconds() {
 			s.mu.Unlock()
 			return old.Clone(), nil
 		}

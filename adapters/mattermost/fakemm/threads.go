@@ -29,6 +29,15 @@ const MaxFileSize = 100 << 20
 
 var errBadRoot = errors.New("invalid root_id")
 
+// SetName sets a user's first and last name.
+func (s *Server) SetName(user, first, last string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u := s.users[user]; u != nil {
+		u.FirstName, u.LastName = first, last
+	}
+}
+
 // AddTeam creates a team with a name (as in URLs) and returns its id.
 func (s *Server) AddTeam(name string) string {
 	s.mu.Lock()
