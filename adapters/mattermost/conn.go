@@ -202,6 +202,10 @@ func (a *Adapter) fromPost(p *model.Post, chType string, mentioned bool) (job, b
 		}
 	}
 	j.text = text
+	j.file = a.inboundFile(p)
+	if j.file != nil && j.file.Name == "" {
+		j.fileID = p.FileIds[0] // metadata looked up when the job runs
+	}
 	return j, true
 }
 

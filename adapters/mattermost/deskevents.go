@@ -142,6 +142,12 @@ func (a *Adapter) deskEvent(ctx context.Context, dh DeskHandler, ev bot.DeskEven
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		if errors.Is(err, bot.ErrUnknownRef) {
+			// A card of another deployment (or a damaged one): never
+			// applicable, so not retried.
+			a.m.desk.WithLabelValues("unknown").Inc()
+			return nil
+		}
 	}
 	a.m.desk.WithLabelValues("failed").Inc()
 	return err

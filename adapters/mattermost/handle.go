@@ -25,6 +25,8 @@ type job struct {
 	created             int64        // unix ms
 	delivered           map[int]bool // replies already posted by an earlier run
 	button              bool         // a press: a repeated press gets no replies
+	file                *bot.InboundFile
+	fileID              string // a file whose metadata the post did not carry
 	desk                bool         // a worker's reply in a card's thread
 	worker              string       // the worker's user id (desk jobs)
 }
@@ -136,9 +138,15 @@ func (a *Adapter) process(ctx context.Context, j job) {
 		}
 		return
 	}
+	if j.fileID != "" {
+		if fi, _, err := a.client.GetFileInfo(ctx, j.fileID); err == nil {
+			j.file.Name, j.file.MIME, j.file.Size = fi.Name, fi.MimeType, int(fi.Size)
+		}
+	}
 	in := bot.Inbound{
 		Channel: bot.Mattermost, UserID: j.user, MessageID: j.messageID,
 		Text: j.text, Choice: j.choice, Prompt: j.prompt, Lang: "nl", Staff: true,
+		Address: address(j), File: j.file, NonText: j.file != nil && strings.TrimSpace(j.text) == "",
 	}
 	if j.created > 0 {
 		in.Time = time.UnixMilli(j.created)

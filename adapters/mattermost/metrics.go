@@ -53,7 +53,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}),
 		desk: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "proactief_mattermost_desk_total",
-			Help: "Handover desk activity: card, relayed (citizen message posted), file, erased; workers' events applied: taken, reply, closed, callback_done; failed (an event not applied).",
+			Help: "Handover desk activity: card, relayed (citizen message posted), file, erased; workers' events applied: taken, reply, closed, callback_done; unknown (a card the bot does not know), failed (an event not applied).",
 		}, []string{"event"}),
 	}
 	if reg == nil {

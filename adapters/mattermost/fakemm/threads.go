@@ -124,10 +124,22 @@ func (s *Server) WaitThread(ctx context.Context, root string, n int) ([]*model.P
 	return got, nil
 }
 
-// Wait waits until cond, called under the server's lock with no other
-// access to the server, returns true.
+// Wait waits until cond returns true; cond is called at once and after
+// every change of the server (it may use the server's methods).
 func (s *Server) Wait(ctx context.Context, cond func() bool) error {
-	return s.wait(ctx, cond)
+	for {
+		s.mu.Lock()
+		ch := s.changed
+		s.mu.Unlock()
+		if cond() {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-ch:
+		}
+	}
 }
 
 // PostByID returns a post by id, deleted or not; nil if there is none.
