@@ -27,8 +27,8 @@ type job struct {
 	button              bool         // a press: a repeated press gets no replies
 	file                *bot.InboundFile
 	fileID              string // a file whose metadata the post did not carry
-	desk                bool         // a worker's reply in a card's thread
-	worker              string       // the worker's user id (desk jobs)
+	desk                bool   // a worker's reply in a card's thread
+	worker              string // the worker's user id (desk jobs)
 }
 
 // queue holds the jobs of one conversation; one worker at a time runs
