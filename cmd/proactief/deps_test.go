@@ -40,6 +40,7 @@ func TestDependencyDirection(t *testing.T) {
 		{pkg: "store/bolt", deps: []string{mod + "adapters", "github.com/go-telegram", "github.com/mattermost"}},
 		{pkg: "store/etcd", deps: []string{mod + "adapters", "go.etcd.io/bbolt", "github.com/go-telegram", "github.com/mattermost"}},
 		{pkg: "research", deps: []string{mod + "store", mod + "adapters", "go.etcd.io/", "github.com/go-telegram", "github.com/mattermost"}},
+		{pkg: "test/mattermost/citizen", deps: []string{mod + "store", mod + "bot", "go.etcd.io/", "github.com/mattermost"}, allowDepsPrefix: []string{mod + "bot", mod + "dialogue", mod + "segment"}},
 		{pkg: "research/web", deps: []string{mod + "store", mod + "adapters", "go.etcd.io/", "github.com/go-telegram", "github.com/mattermost"}},
 	}
 	checked := 0

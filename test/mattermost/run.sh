@@ -8,6 +8,14 @@
 # has the staff user hold a conversation by direct message: staff commands
 # (!trace, !segment, !transcript), numbered answers, and a SIGKILL of
 # proactief mid-conversation with a message written while it is down.
+# Then the handover: a citizen on the repository's fake Telegram Bot API
+# (test/mattermost/citizen) asks for a person; the card appears in the
+# staff channel gemeente/overdracht; the staff user takes it with the
+# card's button (through the real server's action endpoint), both talk
+# (a photo too), proactief is killed mid-relay with messages written on
+# both sides while it is down, the worker closes with !sluit, and the
+# citizen's /vergeet deletes the bot's posts. Every message must arrive
+# exactly once, in order.
 # Every reply is checked; everything started is stopped on exit.
 #
 # When the server cannot be built or started it prints a line starting
@@ -219,10 +227,11 @@ t=$(date +%s)
 "$WORK/proactief" help 2>&1 | grep -q '^ *serve ' || skip "proactief has no serve command yet"
 say "proactief built in $(( $(date +%s) - t ))s"
 OPSPORT=$(free_port) || skip "no free port"
+EXTRA_ENV=()
 RUNS=0
 start_proactief() {
 	RUNS=$((RUNS + 1))
-	env -i PATH="$PATH" HOME="$WORK" \
+	env -i PATH="$PATH" HOME="$WORK" "${EXTRA_ENV[@]}" \
 		MATTERMOST_URL="$BASE" MATTERMOST_TOKEN="$BOTTOKEN" MATTERMOST_ALLOW_USERS="$STAFF" \
 		PROACTIEF_OPS_ADDR="127.0.0.1:$OPSPORT" PROACTIEF_REVIEW_ADDR=off PROACTIEF_LOG_FORMAT=json \
 		"$WORK/proactief" serve --db "$WORK/proactief.db" >"$WORK/proactief-$RUNS.log" 2>&1 &
@@ -319,4 +328,170 @@ if grep -q "$STAFF" "$WORK"/proactief-*.log; then
 	fail "proactief logged a raw user id"
 fi
 say "conversation checked in $(( $(date +%s) - T_CONV ))s"
+
+# 6. The handover: a citizen on the fake Bot API, a worker in Mattermost.
+T_HO=$(date +%s)
+kill "$PROACTIEF_PID" 2>/dev/null && wait "$PROACTIEF_PID" 2>/dev/null
+PROACTIEF_PID=""
+(cd "$ROOT" && go build -o "$WORK/citizen" ./test/mattermost/citizen) >"$WORK/citizen-build.log" 2>&1 ||
+	fail "the citizen tool does not build: $(tail -n 5 "$WORK/citizen-build.log")"
+"$WORK/citizen" >"$WORK/citizen.out" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 50); do
+	grep -q '^control ' "$WORK/citizen.out" 2>/dev/null && break
+	sleep 0.1
+done
+TGAPI=$(awk '$1=="api"{print $2}' "$WORK/citizen.out")
+CTL=$(awk '$1=="control"{print $2}' "$WORK/citizen.out")
+[ -n "$CTL" ] || fail "the citizen tool did not start: $(cat "$WORK/citizen.out")"
+CITIZEN=777000123
+DESK=$(api POST /channels "$ADMIN" "{\"team_id\":\"$TEAM\",\"name\":\"overdracht\",\"display_name\":\"Overdracht\",\"type\":\"O\"}" | jq -r .id)
+for u in "$STAFF" "$BOT"; do
+	api POST "/channels/$DESK/members" "$ADMIN" "{\"user_id\":\"$u\"}" >/dev/null || fail "cannot add to the staff channel"
+done
+api PUT "/users/$STAFF/patch" "$ADMIN" '{"first_name":"Anna"}' >/dev/null || fail "cannot name the worker"
+EXTRA_ENV=(TELEGRAM_BOT_TOKEN='123456:TEST-fake-token_abcdefghijklmnop' TELEGRAM_API_URL="$TGAPI"
+	MATTERMOST_HANDOVER_CHANNEL=gemeente/overdracht PROACTIEF_OFFICE_HOURS=altijd
+	PROACTIEF_HANDOVER_WORKER_NAME=ja
+	MATTERMOST_ACTIONS_URL="http://127.0.0.1:$OPSPORT/mattermost/actions")
+start_proactief
+say "proactief serving with the desk (run $RUNS)"
+
+# citizen_says TEXT / citizen_photo / citizen_press LABEL; citizen_heard
+# PATTERN waits until one of the bot's messages to the citizen matches
+# and prints them all.
+citizen_says() { curl -fsS -X POST --get --data-urlencode "user=$CITIZEN" --data-urlencode "text=$1" "$CTL/say" >/dev/null || fail "citizen cannot say $1"; }
+citizen_photo() { curl -fsS -X POST "$CTL/photo?user=$CITIZEN" >/dev/null || fail "citizen cannot send a photo"; }
+citizen_press() { curl -fsS -X POST --get --data-urlencode "user=$CITIZEN" --data-urlencode "label=$1" "$CTL/press" >/dev/null || fail "citizen cannot press $1"; }
+citizen_msgs() { curl -fsS "$CTL/messages?user=$CITIZEN"; }
+citizen_heard() {
+	local out=""
+	for _ in $(seq 1 150); do
+		out=$(citizen_msgs | jq -r '.[].text')
+		grep -Eq -- "$1" <<<"$out" && return 0
+		sleep 0.2
+	done
+	fail "the citizen never heard /$1/; the bot said:
+$out"
+}
+# thread_posts: the card's thread, oldest first, one JSON object a line.
+thread_posts() {
+	api GET "/posts/$CARD/thread" "$STAFFTOKEN" | jq -c '[.posts[]] | sort_by(.create_at)[] | {id, user_id, message, file_ids}'
+}
+in_thread() {
+	local out=""
+	for _ in $(seq 1 150); do
+		out=$(thread_posts)
+		grep -q -- "$1" <<<"$out" && return 0
+		sleep 0.2
+	done
+	fail "the thread never showed $1:
+$out"
+}
+worker_says() {
+	api POST /posts "$STAFFTOKEN" "$(jq -nc --arg c "$DESK" --arg r "$CARD" --arg m "$1" '{channel_id:$c,root_id:$r,message:$m}')" >/dev/null ||
+		fail "the worker cannot reply"
+}
+
+citizen_says "/start"
+citizen_heard '.'
+citizen_says "/mens"
+citizen_heard 'Mag ik dit delen|Delen\?'
+YES=$(citizen_msgs | jq -r '[.[] | select(.buttons | length > 0)][-1].buttons[0]')
+citizen_press "$YES"
+citizen_heard 'H-[A-Z0-9]{5}'
+NUMBER=$(citizen_msgs | jq -r '.[].text' | grep -Eo 'H-[A-Z0-9]{5}' | head -n 1)
+say "ok: the citizen asked for a person: $NUMBER"
+
+CARD=""
+for _ in $(seq 1 150); do
+	CARD=$(api GET "/channels/$DESK/posts?since=0" "$STAFFTOKEN" |
+		jq -r --arg bot "$BOT" --arg n "$NUMBER" '[.posts[] | select(.user_id == $bot and .root_id == "" and (.message | contains($n)))][0].id // empty')
+	[ -n "$CARD" ] && break
+	sleep 0.2
+done
+[ -n "$CARD" ] || fail "no card with $NUMBER in the staff channel"
+CARDMSG=$(api GET "/posts/$CARD" "$STAFFTOKEN" | jq -r .message)
+grep -q "Telegram" <<<"$CARDMSG" || fail "the card does not say the channel:
+$CARDMSG"
+grep -q "$CITIZEN" <<<"$CARDMSG" && fail "the card shows the citizen's Telegram id"
+grep -q "TEST" <<<"$CARDMSG" && fail "a citizen's card is marked TEST"
+say "ok: card $NUMBER in gemeente/overdracht"
+
+# Take it with the card's button: the real server calls proactief.
+api POST "/posts/$CARD/actions/desktake" "$STAFFTOKEN" '{}' >/dev/null || fail "the take button failed"
+citizen_heard 'met Anna, een medewerker|medewerker van de gemeente'
+say "ok: taken with the button; the citizen was told"
+
+worker_says "Hallo, ik ben Anna. Waar kan ik mee helpen?"
+citizen_heard 'Waar kan ik mee helpen'
+citizen_says "Ik heb een brief van de deurwaarder gekregen."
+in_thread 'deurwaarder'
+citizen_photo
+for _ in $(seq 1 150); do
+	thread_posts | jq -e 'select((.file_ids // []) | length > 0)' >/dev/null && break
+	sleep 0.2
+done
+thread_posts | jq -e 'select((.file_ids // []) | length > 0)' >/dev/null || fail "the photo did not reach the thread"
+say "ok: two-way relay and a photo"
+
+# Kill proactief mid-relay; both sides write while it is down.
+citizen_says "Bericht een"
+worker_says "Antwoord een"
+kill -9 "$PROACTIEF_PID"
+wait "$PROACTIEF_PID" 2>/dev/null || true
+PROACTIEF_PID=""
+say "proactief killed mid-relay"
+citizen_says "Bericht twee, terwijl niemand luistert"
+worker_says "Antwoord twee, terwijl niemand luistert"
+start_proactief
+say "proactief serving again (run $RUNS)"
+in_thread 'Bericht twee'
+citizen_heard 'Antwoord twee'
+worker_says "!sluit"
+citizen_heard 'afgesloten'
+say "ok: the relay survived the kill; closed with !sluit"
+
+# Exactly once, in order, both ways.
+OUT=$(citizen_msgs | jq -r '.[].text')
+for w in "Waar kan ik mee helpen" "Antwoord een" "Antwoord twee"; do
+	n=$(grep -c -- "$w" <<<"$OUT" || true)
+	[ "$n" = 1 ] || fail "the citizen got \"$w\" $n times, want 1"
+done
+grep -n -- 'Antwoord' <<<"$OUT" | awk -F: 'NR==1&&!/een/{exit 1} NR==2&&!/twee/{exit 1}' || fail "the worker's replies arrived out of order"
+IN=$(thread_posts | jq -r .message)
+for w in "deurwaarder" "Bericht een" "Bericht twee"; do
+	n=$(grep -c -- "$w" <<<"$IN" || true)
+	[ "$n" = 1 ] || fail "the thread has \"$w\" $n times, want 1"
+done
+grep -n -- 'Bericht' <<<"$IN" | awk -F: 'NR==1&&!/een/{exit 1} NR==2&&!/twee/{exit 1}' || fail "the citizen's messages arrived out of order"
+say "ok: every relayed message once and in order"
+
+# /vergeet: the bot's posts go, one line says so.
+citizen_says "/vergeet"
+citizen_heard 'wissen'
+ERASE=$(citizen_msgs | jq -r '[.[] | select(.buttons | length > 0)][-1].buttons[0]')
+citizen_press "$ERASE"
+gone=""
+for _ in $(seq 1 150); do
+	if ! curl -fsS -o /dev/null -H "Authorization: Bearer $STAFFTOKEN" "$BASE/api/v4/posts/$CARD"; then
+		gone=1
+		break
+	fi
+	sleep 0.2
+done
+[ -n "$gone" ] || fail "the card is still there after /vergeet"
+LEFT=$(api GET "/channels/$DESK/posts?page=0&per_page=200" "$STAFFTOKEN" |
+	jq -r --arg bot "$BOT" '[.posts[] | select(.user_id == $bot and .delete_at == 0)] | .[].message')
+grep -q 'gewist' <<<"$LEFT" || fail "no line says the posts were erased"
+grep -Eq 'deurwaarder|Bericht|Overdracht H-' <<<"$LEFT" && fail "the bot's posts about the citizen are still there:
+$LEFT"
+say "ok: /vergeet deleted the bot's posts; one line says so"
+if grep -q '"level":"ERROR"' "$WORK"/proactief-*.log; then
+	fail "proactief logged errors"
+fi
+if grep -q -- "$CITIZEN" "$WORK"/proactief-*.log; then
+	fail "proactief logged the citizen's Telegram id"
+fi
+say "handover checked in $(( $(date +%s) - T_HO ))s"
 say "PASS: real Mattermost end-to-end in $(( $(date +%s) - T0 ))s"
