@@ -133,7 +133,7 @@ func TestHandoverSurvivesFailover(t *testing.T) {
 	say(0, "#yes")
 	say(0, "eerste bericht")
 	desk.waitPosts(t, 1)
-	stopA() // instance A loses the lead (its lease ends, or it is stopped)
+	stopA()                  // instance A loses the lead (its lease ends, or it is stopped)
 	say(1, "tweede bericht") // the next message lands on instance B
 	say(0, "derde bericht")  // and one on A, which no longer drains
 	stopB := drain(1)
