@@ -3,6 +3,7 @@ package bolt
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -15,13 +16,14 @@ import (
 
 // The outbox lives in two buckets:
 //
-//	outbox       <envelope ID>         the bot.Envelope as JSON
+//	outbox       <envelope ID>         a header (see encodeEnvelope), then the bot.Envelope as JSON
 //	outbox_keys  <session key>/<ID>    the envelope's kind (for cancel and erase by key)
 //
 // Due reads the outbox bucket in ID order and keeps the envelopes of the
-// queue asked for: a scan of every waiting envelope, which stays cheap as
-// long as the outbox holds thousands, not millions (it is drained within
-// seconds; only follow-ups wait for days).
+// queue asked for: a scan of every waiting envelope. The header before the
+// JSON says the queue, the key, the due time and the attempts, so an
+// envelope of another queue or not yet due is skipped without decoding it
+// (BenchmarkOutboxDue: README figures).
 var (
 	bucketOutbox     = []byte("outbox")
 	bucketOutboxKeys = []byte("outbox_keys")
@@ -51,9 +53,9 @@ func prepareOutbox(key string, s *bot.Session) (outboxWrite, error) {
 		if e.Key != "" && e.Key != key {
 			return o, fmt.Errorf("envelope %s of key %s in an update of %s", e.ID, e.Key, key)
 		}
-		v, err := json.Marshal(e)
+		v, err := encodeEnvelope(&e)
 		if err != nil {
-			return o, fmt.Errorf("encode envelope %s: %w", e.ID, err)
+			return o, err
 		}
 		o.puts = append(o.puts, envelopePut{id: e.ID, key: e.Key, kind: e.Kind, value: v})
 	}
@@ -109,9 +111,80 @@ func cancelEnvelopes(tx *bbolt.Tx, key string, c bot.Cancel) (int, error) {
 	return len(gone), nil
 }
 
+// envelopeTag starts an envelope record: then uvarint-prefixed queue and
+// key, the due time (uvarint Unix nanoseconds, 0 for none), the attempts
+// (uvarint), and the envelope as JSON.
+const envelopeTag = 0xE1
+
+func encodeEnvelope(e *bot.Envelope) ([]byte, error) {
+	js, err := json.Marshal(e)
+	if err != nil {
+		return nil, fmt.Errorf("encode envelope %s: %w", e.ID, err)
+	}
+	enc := &encoder{buf: make([]byte, 1, len(js)+64)}
+	enc.buf[0] = envelopeTag
+	enc.str(e.Queue())
+	enc.str(e.Key)
+	var due uint64
+	if !e.NotBefore.IsZero() {
+		due = uint64(max(e.NotBefore.UnixNano(), 1))
+	}
+	enc.uvarint(due)
+	enc.uvarint(uint64(e.Attempts))
+	return append(enc.buf, js...), nil
+}
+
+// envelopeHeader is what Due reads of a record before deciding to decode it.
+type envelopeHeader struct {
+	queue, key []byte // in the record: compared without a copy
+	due        int64  // Unix nanoseconds, 0 for none
+	attempts   int
+	json       []byte
+}
+
+func peekEnvelope(k, v []byte) (envelopeHeader, error) {
+	var h envelopeHeader
+	bad := func() error { return fmt.Errorf("envelope %q: %w", k, errDecode) }
+	if len(v) == 0 || v[0] != envelopeTag {
+		return h, bad()
+	}
+	rest := v[1:]
+	str := func() ([]byte, bool) {
+		n, w := binary.Uvarint(rest)
+		if w <= 0 || n > uint64(len(rest)-w) {
+			return nil, false
+		}
+		s := rest[w : w+int(n)]
+		rest = rest[w+int(n):]
+		return s, true
+	}
+	num := func() (uint64, bool) {
+		n, w := binary.Uvarint(rest)
+		if w <= 0 {
+			return 0, false
+		}
+		rest = rest[w:]
+		return n, true
+	}
+	var ok1, ok2, ok3, ok4 bool
+	h.queue, ok1 = str()
+	h.key, ok2 = str()
+	due, ok3 := num()
+	attempts, ok4 := num()
+	if !ok1 || !ok2 || !ok3 || !ok4 || due > 1<<62 || attempts > 1<<31 {
+		return h, bad()
+	}
+	h.due, h.attempts, h.json = int64(due), int(attempts), rest
+	return h, nil
+}
+
 func decodeEnvelope(k, v []byte) (bot.Envelope, error) {
 	var e bot.Envelope
-	if err := json.Unmarshal(v, &e); err != nil {
+	h, err := peekEnvelope(k, v)
+	if err != nil {
+		return e, err
+	}
+	if err := json.Unmarshal(h.json, &e); err != nil {
 		return e, fmt.Errorf("envelope %q: %w", k, err)
 	}
 	return e, nil
@@ -131,19 +204,24 @@ func (d *DB) Due(ctx context.Context, queue string, now time.Time, limit int) ([
 	held := map[string]bool{} // keys behind a retry that is not due
 	err := d.db.View(func(tx *bbolt.Tx) error {
 		c := tx.Bucket(bucketOutbox).Cursor()
+		at := now.UnixNano()
 		for k, v := c.First(); k != nil && len(out) < limit; k, v = c.Next() {
-			e, err := decodeEnvelope(k, v)
+			h, err := peekEnvelope(k, v)
 			if err != nil {
 				return err
 			}
-			if e.Queue() != queue || held[e.Key] {
+			if string(h.queue) != queue || held[string(h.key)] {
 				continue
 			}
-			if !e.Due(now) {
-				if e.Attempts > 0 && e.Key != "" {
-					held[e.Key] = true
+			if h.due > at {
+				if h.attempts > 0 && len(h.key) > 0 {
+					held[string(h.key)] = true
 				}
 				continue
+			}
+			e, err := decodeEnvelope(k, v)
+			if err != nil {
+				return err
 			}
 			out = append(out, e)
 		}
@@ -180,7 +258,7 @@ func (d *DB) changeEnvelope(op, id string, fn func(tx *bbolt.Tx, e *bot.Envelope
 			return err
 		}
 		if !remove {
-			nv, err := json.Marshal(e)
+			nv, err := encodeEnvelope(&e)
 			if err != nil {
 				return err
 			}

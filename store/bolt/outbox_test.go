@@ -2,6 +2,7 @@ package bolt_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -34,4 +35,45 @@ func TestOutboxErasureLeavesNoTrace(t *testing.T) {
 		t.Fatal(err)
 	}
 	bottest.FileLacks(t, path, "BRIEF-VAN-DE-DEURWAARDER", "ANTWOORD-VAN-ANNA", "ADRES-VERZEGELD", "s-1/")
+}
+
+// BenchmarkOutboxDue reads the due envelopes of one queue while n
+// envelopes wait in the outbox (most of them follow-ups not yet due, the
+// worst case for the scan of Due).
+func BenchmarkOutboxDue(b *testing.B) {
+	for _, n := range []int{100, 10000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			ctx := context.Background()
+			db, err := bolt.Open(filepath.Join(b.TempDir(), "p.db"), bolt.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			now := time.Now()
+			for i := 0; i < n; i += 100 {
+				key := fmt.Sprintf("s-%d", i)
+				err := db.Update(ctx, key, func(s *bot.Session) error {
+					for j := 0; j < 100; j++ {
+						e := bot.Envelope{ID: bot.NewEnvelopeID(now), Key: key, To: bot.ToCitizen, Channel: bot.Telegram, Kind: bot.KindFollowup,
+							Body: []byte(`{"replies":[{"text":"Hoe gaat het nu met je?"}]}`), NotBefore: now.Add(48 * time.Hour), Created: now}
+						if j == 99 {
+							e.Kind, e.NotBefore = bot.KindRelay, time.Time{}
+						}
+						s.Outbox = append(s.Outbox, e)
+					}
+					return nil
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ResetTimer()
+			for b.Loop() {
+				envs, err := db.Due(ctx, bot.Telegram, now, 100)
+				if err != nil || len(envs) != n/100 {
+					b.Fatalf("due=%d err=%v", len(envs), err)
+				}
+			}
+		})
+	}
 }
