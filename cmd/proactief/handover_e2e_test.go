@@ -21,7 +21,8 @@ import (
 // citizen asks for a person and agrees to share; the card appears in the
 // handover channel; messages go both ways; serve is killed with SIGKILL in
 // the middle of relaying, both ways; the websocket drops while the worker
-// writes; the citizen sends a photo; /vergeet removes the bot's posts.
+// writes; the citizen sends a photo; the worker closes it and the citizen
+// rates it; /vergeet removes the bot's posts.
 //
 // Every message of the citizen reaches the thread exactly once and in
 // order (the desk finds a post made before a crash by its envelope ID).
@@ -221,7 +222,23 @@ func TestHandoverServeE2E(t *testing.T) {
 		t.Fatalf("the file in the thread is not the photo")
 	}
 
-	// /vergeet during the handover: the bot's posts go, one line says so.
+	// The worker closes with !sluit; the citizen rates with a button.
+	mm.Reply(workerID, root, "!sluit")
+	waitChat("cijfer")
+	var rating fakeapi.Message
+	for _, m := range tg.BotMessages(u.ID) {
+		if strings.Contains(m.Text, "cijfer") && len(m.Keyboard) > 0 {
+			rating = m
+		}
+	}
+	id, err := tg.Press(u, rating.ID, "4")
+	if err != nil {
+		t.Fatalf("no rating button 4: %v\n%s", err, chat())
+	}
+	wait(id)
+	waitChat("Dank je voor je cijfer")
+
+	// /vergeet after the handover: the bot's posts go, one line says so.
 	mine := len(mm.Posts(botID))
 	wait(tg.Text(u, "/vergeet"))
 	wait(tg.Text(u, "ja"))
