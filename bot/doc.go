@@ -25,6 +25,22 @@
 //   - A redelivered message (same channel message id) is recognised and
 //     answered with the replies it got the first time; after a crash between
 //     commit and send a reply may therefore be sent twice, never lost.
+//   - Messages nobody asked for yet (a worker's reply, a citizen's message
+//     for the desk, a card, a timer) are envelopes in the store's outbox
+//     ([Outbox]), written with the state change that caused them and
+//     drained by the elected instance ([Service.Drain],
+//     [Service.DrainDesk], [Service.RunTimers]). The desk gets each
+//     exactly once (it is idempotent on the envelope ID); Telegram at
+//     least once: after a crash between a send and its record, the person
+//     sees that message twice. Envelope IDs order by the clock of the
+//     instance that made them: instances whose clocks differ by more than
+//     the time between two messages of one conversation could reorder
+//     them.
+//   - A conversation with a handover is kept in the store even without
+//     consent to keep answers (the person agreed to share it with a
+//     worker), so that it survives a restart and /vergeet can still delete
+//     the desk posts; the chat address and a callback number are sealed
+//     ([Sealer]) and removed when the handover or the callback ends.
 //   - Sessions without consent are kept in memory of one process: with
 //     several instances (store/etcd) such a conversation continues only on
 //     the instance that holds it.

@@ -419,10 +419,23 @@ func (s *Service) attachData(ctx context.Context, res *Result, sess *Session, re
 		}
 		return nil
 	})
+	type handoverView struct {
+		Number string    `json:"number"`
+		Status string    `json:"status"`
+		Asked  time.Time `json:"asked"`
+		Worker string    `json:"worker,omitempty"`
+		Posts  int       `json:"desk_posts"`
+		Phone  bool      `json:"phone_kept"`
+	}
+	var hv *handoverView
+	if h := sess.Handover; h != nil {
+		hv = &handoverView{Number: h.Number, Status: h.Status, Asked: h.Asked, Worker: h.Worker, Posts: len(h.Posts), Phone: h.Phone != ""}
+	}
 	doc := struct {
 		Conversation dialogue.State `json:"conversation"`
 		Research     []ResearchTurn `json:"research_records"`
-	}{sess.Conv, turns}
+		Handover     *handoverView  `json:"handover,omitempty"`
+	}{sess.Conv, turns, hv}
 	data, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
 		return

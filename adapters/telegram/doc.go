@@ -78,4 +78,13 @@
 //     path of WebhookURL); Run only registers the webhook and waits. The
 //     webhook stays registered after Run returns, so Telegram keeps the
 //     updates that arrive while the bot is down.
+//
+// # Messages nobody asked for yet
+//
+// The adapter is a bot.Courier: bot.Service.Drain hands it a worker's
+// replies (and follow-ups) from the outbox, and Deliver sends them through
+// the same per-chat and global limiter as every reply. Edits of buttons
+// count against the chat's limit too, as Telegram counts them
+// (tdlib/td#2592). A photo or document a person sends is only downloaded
+// (getFile) when the service passes it to a worker during a handover.
 package telegram
