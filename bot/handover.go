@@ -60,6 +60,9 @@ type Handover struct {
 	Events []string `json:"events,omitempty"`
 	// Test marks a staff test conversation.
 	Test bool `json:"test,omitempty"`
+	// Earlier are the desk posts of earlier handovers of this
+	// conversation, so that /vergeet deletes those too.
+	Earlier []EraseOrder `json:"earlier,omitempty"`
 }
 
 // Active reports whether h is in progress: consent asked, waiting,
@@ -267,6 +270,12 @@ func (s *Service) handoverStep(sess *Session, in Inbound, out dialogue.Outcome, 
 	switch {
 	case hs.Start:
 		h = &Handover{Status: HandoverWaiting, Asked: at, Address: s.seal.Seal(in.Address), Test: test}
+		if old := sess.Handover; old != nil {
+			// A new request after an earlier handover: its posts stay
+			// erasable. (Its timers were cancelled when it ended.)
+			h.Earlier = append(old.Earlier, old.eraseOrders()...)
+			sess.Cancel = Cancel{Kinds: []string{KindHandoverTimeout, KindCallbackExpire}}
+		}
 		h.Number = s.handoverNumber(sess.Key, at)
 		sess.Handover = h
 		handoverTally(tally, test, "requested")
@@ -349,7 +358,7 @@ func (s *Service) closeHandover(sess *Session, keepForRating bool) {
 	} else {
 		sess.Cancel.Kinds = append(sess.Cancel.Kinds, KindHandoverTimeout, KindCallbackExpire)
 	}
-	if !keepForRating && len(h.Posts) == 0 {
+	if !keepForRating && len(h.Posts) == 0 && len(h.Earlier) == 0 {
 		sess.Handover = nil
 	}
 }
@@ -357,7 +366,7 @@ func (s *Service) closeHandover(sess *Session, keepForRating bool) {
 // eraseOrders returns what deletes the bot's posts of h: one order per
 // thread.
 func (h *Handover) eraseOrders() []EraseOrder {
-	var out []EraseOrder
+	out := append([]EraseOrder(nil), h.Earlier...)
 	for _, th := range []string{h.Thread, h.CallbackThread} {
 		if th == "" {
 			continue

@@ -593,3 +593,29 @@ func TestHandoverCardCarriesUrgentFlag(t *testing.T) {
 		t.Fatalf("flags=%q, want the urgent flag", f)
 	}
 }
+
+// TestVergeetErasesEveryHandover: a second handover after the first was
+// closed; /vergeet deletes the posts of both.
+func TestVergeetErasesEveryHandover(t *testing.T) {
+	e := newHandoverEnv(t, "altijd")
+	p := e.person("1006")
+	p.toHandover()
+	e.desk.wait(t, "the first card", func() bool { return len(e.desk.cards) == 1 })
+	first := e.desk.cards[0]
+	p.say("eerste gesprek")
+	e.desk.wait(t, "the post", func() bool { return len(e.desk.threads["thread-"+first.ID]) == 1 })
+	if err := e.svc.DeskEvent(e.ctx, bot.DeskEvent{Ref: first.Ref, Thread: "thread-" + first.ID, Kind: bot.DeskClosed, PostID: "c1"}); err != nil {
+		t.Fatal(err)
+	}
+	e.courier.wait(t, p.ad, "cijfer")
+	p.say("#skip")
+	p.say("/mens")
+	p.say("#yes")
+	e.desk.wait(t, "the second card", func() bool { return len(e.desk.cards) == 2 })
+	second := e.desk.cards[1]
+	p.say("/vergeet")
+	p.say("#yes")
+	e.desk.wait(t, "both erasures", func() bool {
+		return len(e.desk.erased["thread-"+first.ID]) == 2 && len(e.desk.erased["thread-"+second.ID]) == 1
+	})
+}
