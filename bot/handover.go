@@ -136,11 +136,14 @@ type Relay struct {
 // what it knows without downloading; the service fetches the bytes only
 // when they go to a worker.
 type InboundFile struct {
-	Name  string
-	MIME  string
-	Size  int // bytes, 0 when unknown
-	Fetch func(ctx context.Context) ([]byte, error)
-	data  []byte
+	Name string
+	MIME string
+	Size int // bytes, 0 when unknown
+	// Caption is the text sent with the file; it goes to the worker with
+	// the file and is otherwise not read.
+	Caption string
+	Fetch   func(ctx context.Context) ([]byte, error)
+	data    []byte
 }
 
 // handoverNumber is a short code for a handover, the same for the person
@@ -311,7 +314,7 @@ func (s *Service) handoverStep(sess *Session, in Inbound, out dialogue.Outcome, 
 		case f.data == nil || len(f.data) > s.maxFile():
 			return s.engine.Say(sess.Conv, "handover_file_too_big", "mb", strconv.Itoa(max(1, s.maxFile()>>20)))
 		}
-		s.toDesk(sess, DeskPost{File: &DeskFile{Name: f.Name, MIME: f.MIME, Data: f.data}}, at)
+		s.toDesk(sess, DeskPost{Text: cutText(f.Caption), File: &DeskFile{Name: f.Name, MIME: f.MIME, Data: f.data}}, at)
 	case hs.End:
 		if h.Thread != "" || h.Card != "" {
 			s.toDesk(sess, DeskPost{Note: true, Text: s.engine.Content().Text("nl", "desk_stopped", dialogue.Neutral)}, at)

@@ -87,7 +87,7 @@ func (a *Adapter) fileOf(msg *models.Message) *bot.InboundFile {
 	if id == "" {
 		return nil
 	}
-	return &bot.InboundFile{Name: name, MIME: mime, Size: int(size), Fetch: func(ctx context.Context) ([]byte, error) {
+	return &bot.InboundFile{Name: name, MIME: mime, Size: int(size), Caption: msg.Caption, Fetch: func(ctx context.Context) ([]byte, error) {
 		return a.download(ctx, id)
 	}}
 }
