@@ -328,8 +328,8 @@ func (a *Adapter) catchUp(ctx context.Context, first bool) []job {
 				continue // edited or reacted to later; written before the window
 			}
 			j, ok := a.fromPost(p, t.typ, false)
-			if !ok || a.isClaimed(p.Id) {
-				continue
+			if !ok || a.isClaimed(p.Id) || (j.desk && receipted(p, me.Id)) {
+				continue // handled before (a worker's post carries the bot's receipt)
 			}
 			d := delivered[p.Id]
 			if d.complete() {

@@ -127,9 +127,9 @@ func (e *deskEnv) start() {
 	ctx, cancel := context.WithCancel(e.ctx)
 	e.stop = cancel
 	e.done = make(chan error, 1)
-	a := e.a
-	go func() { e.done <- a.Run(ctx) }()
-	e.t.Cleanup(func() { cancel(); <-e.done })
+	a, done := e.a, e.done
+	go func() { done <- a.Run(ctx) }()
+	e.t.Cleanup(func() { cancel(); <-done })
 	if err := e.fake.WaitWebsockets(e.ctx, e.botID, 1); err != nil {
 		e.t.Fatal(err)
 	}
@@ -506,5 +506,42 @@ func TestDeskNoChannel(t *testing.T) {
 		if _, err := mattermost.New(fake.URL, token, noChat{}, mattermost.Options{HandoverChannel: bad}); !errors.Is(err, mattermost.ErrConfig) {
 			t.Errorf("HandoverChannel %q: %v, want ErrConfig", bad, err)
 		}
+	}
+}
+
+// A worker's post the bot applied gets the bot's receipt; after a restart
+// the first catch-up passes over it but brings the reply written while no
+// adapter ran, even to a handler that remembers nothing.
+func TestDeskReceiptsAcrossRestart(t *testing.T) {
+	e := newDeskEnv(t, fakemm.Options{})
+	e.start()
+	thread, err := e.a.Open(e.ctx, testCard("env-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	one := e.fake.Reply(e.workerID, thread, "een")
+	e.rec.wait(t, e.ctx, 1)
+	if err := e.fake.Wait(e.ctx, func() bool { return len(e.fake.Reactions(one.Id)) == 1 }); err != nil {
+		t.Fatalf("no receipt on the handled post: %v", err)
+	}
+	if r := e.fake.Reactions(one.Id)[0]; r.UserId != e.botID {
+		t.Fatalf("receipt by %s, want the bot", r.UserId)
+	}
+	e.stop()
+	<-e.done
+	e.done <- nil // for the cleanup
+	if err := e.fake.WaitWebsockets(e.ctx, e.botID, 0); err != nil {
+		t.Fatal(err)
+	}
+	e.fake.Reply(e.workerID, thread, "twee")
+
+	e.rec = newDeskRecorder()
+	e.a = e.newAdapter()
+	e.start()
+	evs := e.rec.wait(t, e.ctx, 1)
+	e.fake.Reply(e.workerID, thread, "drie")
+	evs = e.rec.wait(t, e.ctx, 2)
+	if evs[0].Text != "twee" || evs[1].Text != "drie" {
+		t.Fatalf("after the restart: %+v, want twee and drie only", evs)
 	}
 }

@@ -118,6 +118,7 @@ func (a *Adapter) processDesk(ctx context.Context, j job) {
 		}
 		return
 	}
+	a.receipt(ctx, j.messageID)
 	if ev.Kind == bot.DeskClosed || ev.Kind == bot.DeskCallbackDone {
 		status := statusClosed
 		if ev.Kind == bot.DeskCallbackDone {
@@ -266,4 +267,34 @@ func (a *Adapter) deskAction(w http.ResponseWriter, r *http.Request, req *model.
 	upd := p.Clone()
 	upd.SetProps(a.cardProps(p, info, status, ev.Worker))
 	answer(model.PostActionIntegrationResponse{Update: upd})
+}
+
+// receiptEmoji is the reaction the bot puts on a worker's post once the
+// bot has applied it: the worker sees it was passed on, and a catch-up
+// after a restart skips it (see receipted).
+const receiptEmoji = "white_check_mark"
+
+// receipt marks a worker's post as applied; a failure only costs a
+// redelivery, which the bot ignores.
+func (a *Adapter) receipt(ctx context.Context, post string) {
+	me := a.botUser()
+	if me == nil {
+		return
+	}
+	if _, _, err := a.client.SaveReaction(ctx, &model.Reaction{UserId: me.Id, PostId: post, EmojiName: receiptEmoji}); err != nil && ctx.Err() == nil {
+		a.log.Warn("cannot mark a worker's post as passed on", "err", err)
+	}
+}
+
+// receipted reports whether p carries the bot's receipt.
+func receipted(p *model.Post, botID string) bool {
+	if !p.HasReactions || p.Metadata == nil {
+		return false
+	}
+	for _, r := range p.Metadata.Reactions {
+		if r != nil && r.UserId == botID && r.EmojiName == receiptEmoji && r.DeleteAt == 0 {
+			return true
+		}
+	}
+	return false
 }

@@ -57,28 +57,100 @@
 // try again later and the message is not marked handled, so the next
 // catch-up tries it again.
 //
+// # The handover desk
+//
+// With Options.HandoverChannel ("team-name/channel-name"; the bot must be
+// a member) the adapter is the staff side of a handover: it implements
+// bot.Desk for the outbox's desk drainer, and turns what workers do into
+// bot.DeskEvents (Options.DeskEvents, or the handler when it implements
+// DeskHandler).
+//
+//   - A card is a root post: the handover number, the channel, the
+//     understanding step's signals, the plain summary, the answers and
+//     (for a callback) the number to call; TEST for a staff member's own
+//     test. It shows nothing the person did not choose to share. With
+//     Options.ActionsURL it has buttons: take and close (a callback card:
+//     called back), signed with a key derived from the bot token, so
+//     they work after a restart and on any instance.
+//   - A worker takes a handover with the button or by replying in the
+//     card's thread; each reply is a DeskReply for the citizen, in order,
+//     one thread at a time; "!sluit" closes it (on a callback card
+//     "!klaar" or "!sluit" marks it done, other replies stay among
+//     staff). A closed card shows who closed it and loses its buttons.
+//   - The citizen's messages go into the thread as quotes (Markdown and
+//     @-mentions disarmed, so "@channel" or an image link does nothing),
+//     a photo or PDF uploaded and attached by file_ids.
+//   - Exactly once: a card carries its envelope ID (proactief_card), a
+//     relayed message its envelope ID (proactief_envelope), the erase
+//     line its order ID (proactief_erased). Before posting, the desk
+//     looks for them (the channel's recent root posts, the thread's
+//     posts; then from memory until a post fails), so a post whose
+//     answer was lost in a crash is found, not made twice. The server's
+//     own pending_post_id only covers 30 seconds.
+//   - Erase deletes the bot's posts about the person, replies first and
+//     the card last (on Mattermost the root takes its whole thread,
+//     workers' replies included), then posts one line saying so.
+//   - Workers' replies missed while the websocket was down are fetched
+//     at the reconnect (GetPostsSince from the newest post seen in the
+//     channel); on the first connection the look-back for the handover
+//     channel is Options.DeskCatchUp (24 hours). Posts with the bot's
+//     receipt (a ✅ reaction, added once an event is applied) are passed
+//     over; other redelivered events carry the same PostID and are
+//     ignored by the bot.
+//   - Staff testing in a direct message can ask for a person too: the
+//     adapter gives the handler an address for later messages and
+//     delivers the outbox's relayed replies there (Deliver, at least
+//     once).
+//
 // # Caveats
+//
+//   - Erased posts are deleted permanently only when the server allows
+//     it (ServiceSettings.EnableAPIPostDeletion and a bot with the
+//     system admin role); otherwise they are deleted the normal way and
+//     stay in the server's database, marked deleted, until its data
+//     retention removes them. The adapter logs a warning once.
+//
+//   - A file uploaded whose post then failed stays in the server
+//     unattached (Mattermost removes such files only with its own file
+//     retention); the retry uploads it again.
+//
+//   - A worker's post the bot applied gets the bot's ✅ reaction (the
+//     worker sees it was passed on); a catch-up passes over posts with
+//     it. When the reaction could not be saved, a redelivered post is
+//     recognised by the bot only among the last 64 events of that
+//     handover.
+//
+//   - Files a worker posts in a thread are not relayed to the citizen;
+//     only the words are.
 //
 //   - The ids handled and the numbered-answer mapping live in memory. After
 //     a restart a number typed to a question asked before the restart is
 //     passed as text; the engine then reads it as typed text.
+//
 //   - A conversation without consent to keep answers lives only in the
 //     handler's memory, so a message caught up after a restart starts a
 //     new conversation. The catch-up looks back at most Options.CatchUp
 //     and at most 1000 posts per channel (the server's limit).
+//
 //   - A second message from a refused person within ten minutes gets no
 //     refusal and no reply props, so a restart within the window may
 //     refuse it once more.
+//
 //   - A ping timeout is noticed only after the client's fixed 65 seconds;
 //     a dropped TCP connection is usually noticed at once.
+//
 //   - model.WebSocketClient can panic when a ping arrives at the very
 //     moment the adapter closes it (it writes the pong to a closed
 //     channel); the adapter closes it only on shutdown or a ping timeout.
+//
 //   - Documents (/gegevens) are shown inline as a code block when they fit
 //     in a post; files are not uploaded.
+//
 //   - The refusal and failure sentences are in messages.json; the
 //     conversation's own texts come from the dialogue engine. Staff
 //     conversations are Dutch (Lang "nl").
+//
 //   - Metrics (Options.Registerer) are proactief_mattermost_*: messages by
-//     outcome, sends, reconnects, connected, handling and catch-up time.
+//     outcome, sends, reconnects, connected, handling and catch-up time,
+//     and desk activity (proactief_mattermost_desk_total by event).
 package mattermost

@@ -224,7 +224,7 @@ say "team, staff user, bot account and direct channel created"
 t=$(date +%s)
 (cd "$ROOT" && go build -o "$WORK/proactief" ./cmd/proactief) >"$WORK/proactief-build.log" 2>&1 ||
 	fail "proactief does not build: $(tail -n 5 "$WORK/proactief-build.log")"
-"$WORK/proactief" help 2>&1 | grep -q '^ *serve ' || skip "proactief has no serve command yet"
+"$WORK/proactief" help 2>&1 | grep '^ *serve ' >/dev/null || skip "proactief has no serve command yet"
 say "proactief built in $(( $(date +%s) - t ))s"
 OPSPORT=$(free_port) || skip "no free port"
 EXTRA_ENV=()
@@ -236,12 +236,12 @@ start_proactief() {
 		PROACTIEF_OPS_ADDR="127.0.0.1:$OPSPORT" PROACTIEF_REVIEW_ADDR=off PROACTIEF_LOG_FORMAT=json \
 		"$WORK/proactief" serve --db "$WORK/proactief.db" >"$WORK/proactief-$RUNS.log" 2>&1 &
 	PROACTIEF_PID=$!
-	for _ in $(seq 1 100); do
+	for _ in $(seq 1 300); do
 		curl -fsS "http://127.0.0.1:$OPSPORT/readyz" >/dev/null 2>&1 && return 0
 		kill -0 "$PROACTIEF_PID" 2>/dev/null || fail "proactief exited"
 		sleep 0.1
 	done
-	fail "proactief not ready within 10s"
+	fail "proactief not ready within 30s: $(curl -sS "http://127.0.0.1:$OPSPORT/readyz" 2>&1)"
 }
 
 # The conversation. LAST is the create_at of the newest post looked at.

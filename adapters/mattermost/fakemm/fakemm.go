@@ -71,7 +71,8 @@ type Server struct {
 	requests map[string]int    // "METHOD /path pattern" -> count
 	teamName map[string]string // team name -> id
 	files    map[string]*file
-	lose     int // answers of POST /posts to lose after storing the post
+	reacts   map[string][]*model.Reaction // post id -> reactions
+	lose     int                          // answers of POST /posts to lose after storing the post
 }
 
 // file is an uploaded file.
@@ -107,7 +108,7 @@ func New(tb testing.TB, opts Options) *Server {
 		teams: map[string]map[string]bool{}, channels: map[string]*model.Channel{},
 		members: map[string]map[string]bool{}, pending: map[string]*model.Post{},
 		conns: map[*conn]bool{}, requests: map[string]int{},
-		teamName: map[string]string{}, files: map[string]*file{},
+		teamName: map[string]string{}, files: map[string]*file{}, reacts: map[string][]*model.Reaction{},
 	}
 	mux := http.NewServeMux()
 	api := func(pattern string, h func(w http.ResponseWriter, r *http.Request, user string)) {
@@ -125,6 +126,7 @@ func New(tb testing.TB, opts Options) *Server {
 	api("GET /api/v4/files/{id}", s.getFile)
 	api("GET /api/v4/files/{id}/info", s.getFileInfo)
 	api("GET /api/v4/teams/name/{team}/channels/name/{channel}", s.getChannelByName)
+	api("POST /api/v4/reactions", s.saveReaction)
 	api("POST /api/v4/channels/direct", s.createDirect)
 	api("GET /api/v4/channels/{id}", s.getChannel)
 	api("GET /api/v4/channels/{id}/posts", s.getPosts)

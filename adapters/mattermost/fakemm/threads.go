@@ -186,13 +186,29 @@ func (s *Server) postLocked(id string) *model.Post {
 	return nil
 }
 
-// withFilesLocked returns a copy of p with its files in the metadata, as
-// the server sends them.
+// withFilesLocked returns a copy of p with its files and reactions in
+// the metadata, as the server sends them.
 func (s *Server) withFilesLocked(p *model.Post) *model.Post {
 	c := p.Clone()
+	if rs := s.reacts[p.Id]; len(rs) > 0 {
+		if c.Metadata == nil {
+			c.Metadata = &model.PostMetadata{}
+		} else {
+			m := *c.Metadata
+			c.Metadata = &m
+		}
+		c.Metadata.Reactions = nil
+		for _, r := range rs {
+			rc := *r
+			c.Metadata.Reactions = append(c.Metadata.Reactions, &rc)
+		}
+	}
 	if len(c.FileIds) > 0 {
 		if c.Metadata == nil {
 			c.Metadata = &model.PostMetadata{}
+		} else {
+			m := *c.Metadata
+			c.Metadata = &m
 		}
 		c.Metadata.Files = nil
 		for _, id := range c.FileIds {
@@ -520,5 +536,55 @@ func (s *Server) getChannelByName(w http.ResponseWriter, r *http.Request, user s
 		appError(w, http.StatusNotFound, "app.channel.get_by_name.missing.app_error", "channel not found")
 		return
 	}
+	writeJSON(w, http.StatusOK, &c)
+}
+
+// Reactions returns the reactions on a post.
+func (s *Server) Reactions(post string) []model.Reaction {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []model.Reaction
+	for _, r := range s.reacts[post] {
+		out = append(out, *r)
+	}
+	return out
+}
+
+// saveReaction serves POST /reactions for the caller: like the server it
+// marks the post has_reactions and moves its update_at, so that clients
+// fetching posts since a time see it.
+func (s *Server) saveReaction(w http.ResponseWriter, r *http.Request, user string) {
+	var re model.Reaction
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&re); err != nil || re.EmojiName == "" {
+		appError(w, http.StatusBadRequest, "api.context.invalid_body_param.app_error", "bad reaction")
+		return
+	}
+	if re.UserId != user {
+		appError(w, http.StatusForbidden, "api.context.permissions.app_error", "not your reaction")
+		return
+	}
+	s.mu.Lock()
+	p := s.postLocked(re.PostId)
+	if p == nil || p.DeleteAt != 0 || !s.members[p.ChannelId][user] {
+		s.mu.Unlock()
+		appError(w, http.StatusNotFound, "app.post.get.app_error", "post not found")
+		return
+	}
+	now := max(model.GetMillis(), s.lastAt+1)
+	s.lastAt = now
+	for _, old := range s.reacts[p.Id] {
+		if old.UserId == user && old.EmojiName == re.EmojiName {
+			c := *old
+			s.mu.Unlock()
+			writeJSON(w, http.StatusOK, &c)
+			return
+		}
+	}
+	re.CreateAt, re.UpdateAt, re.ChannelId = now, now, p.ChannelId
+	s.reacts[p.Id] = append(s.reacts[p.Id], &re)
+	p.HasReactions, p.UpdateAt = true, now
+	c := re
+	s.notifyLocked()
+	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, &c)
 }
