@@ -63,6 +63,7 @@ type thread struct {
 // cardInfo is what a root post says about its card.
 type cardInfo struct {
 	id, ref, kind, number string
+	status                string // "" (new), statusTaken, statusClosed, statusDone
 }
 
 func newDesk() *desk {
@@ -190,7 +191,7 @@ func infoOf(p *model.Post) *cardInfo {
 	if p.RootId != "" || str(propCard) == "" || str(propRef) == "" {
 		return nil
 	}
-	return &cardInfo{id: str(propCard), ref: str(propRef), kind: str(propCardKind), number: str(propNumber)}
+	return &cardInfo{id: str(propCard), ref: str(propRef), kind: str(propCardKind), number: str(propNumber), status: str(propStatus)}
 }
 
 // findRoot looks through the channel's posts, newest first, back to

@@ -233,6 +233,13 @@ func TestDeskTakeByReplyRelayOrderAndClose(t *testing.T) {
 	e.fake.Reply(e.workerID, thread, "Nog iets: @channel ![x](http://e.example/x.png)")
 	e.fake.Reply(e.workerID, thread, "  !sluit  ")
 	evs := e.rec.wait(t, e.ctx, 4)
+	// Taken by the first reply, closed by !sluit: the card says so.
+	if err := e.fake.Wait(e.ctx, func() bool {
+		as := e.fake.PostByID(thread).Attachments()
+		return len(as) == 1 && len(as[0].Actions) == 0 && strings.Contains(as[0].Text, "Gesloten door Anna")
+	}); err != nil {
+		t.Fatalf("card after !sluit: %+v", e.fake.PostByID(thread).Attachments())
+	}
 	wantKinds := []string{bot.DeskReply, bot.DeskReply, bot.DeskReply, bot.DeskClosed}
 	wantText := []string{"Antwoord 1", "Antwoord 2", "Nog iets: @channel ![x](http://e.example/x.png)", ""}
 	for i, ev := range evs {

@@ -119,13 +119,24 @@ func (a *Adapter) processDesk(ctx context.Context, j job) {
 		return
 	}
 	a.receipt(ctx, j.messageID)
-	if ev.Kind == bot.DeskClosed || ev.Kind == bot.DeskCallbackDone {
-		status := statusClosed
-		if ev.Kind == bot.DeskCallbackDone {
-			status = statusDone
-		}
-		a.updateCard(ctx, j.root, status, ev.Worker)
+	switch {
+	case ev.Kind == bot.DeskClosed:
+		a.updateCard(ctx, j.root, statusClosed, ev.Worker)
+	case ev.Kind == bot.DeskCallbackDone:
+		a.updateCard(ctx, j.root, statusDone, ev.Worker)
+	case ev.Kind == bot.DeskReply && a.cardStatus(j.root) == "":
+		a.updateCard(ctx, j.root, statusTaken, ev.Worker) // taken by replying
 	}
+}
+
+// cardStatus returns the status the card was last shown with.
+func (a *Adapter) cardStatus(root string) string {
+	a.desk.mu.Lock()
+	defer a.desk.mu.Unlock()
+	if info := a.desk.infos[root]; info != nil {
+		return info.status
+	}
+	return ""
 }
 
 // deskEvent applies ev, trying up to attempts times with backoff while
@@ -191,10 +202,16 @@ func (a *Adapter) updateCard(ctx context.Context, root, status, worker string) {
 	if info == nil {
 		return
 	}
-	props := a.cardProps(p, info, status, worker)
-	if _, _, err := a.client.PatchPost(ctx, root, &model.PostPatch{Props: &props}); err != nil {
-		a.log.Warn("cannot update a card", "err", err)
+	if info.status == statusClosed || info.status == statusDone {
+		return // a late reply does not reopen the card
 	}
+	props := a.cardProps(p, info, status, worker)
+	upd, _, err := a.client.PatchPost(ctx, root, &model.PostPatch{Props: &props})
+	if err != nil {
+		a.log.Warn("cannot update a card", "err", err)
+		return
+	}
+	a.rememberCard(upd)
 }
 
 // cardProps returns p's props with the buttons for status.
@@ -266,6 +283,7 @@ func (a *Adapter) deskAction(w http.ResponseWriter, r *http.Request, req *model.
 	}
 	upd := p.Clone()
 	upd.SetProps(a.cardProps(p, info, status, ev.Worker))
+	a.rememberCard(upd)
 	answer(model.PostActionIntegrationResponse{Update: upd})
 }
 

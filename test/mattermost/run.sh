@@ -467,6 +467,22 @@ done
 grep -n -- 'Bericht' <<<"$IN" | awk -F: 'NR==1&&!/een/{exit 1} NR==2&&!/twee/{exit 1}' || fail "the citizen's messages arrived out of order"
 say "ok: every relayed message once and in order"
 
+# The card says who closed it; every worker post carries the bot's receipt.
+ok=""
+for _ in $(seq 1 150); do
+	T=$(api GET "/posts/$CARD/thread" "$STAFFTOKEN")
+	W=$(jq --arg s "$STAFF" '[.posts[] | select(.user_id == $s)] | length' <<<"$T")
+	R=$(jq --arg s "$STAFF" --arg bot "$BOT" '[.posts[] | select(.user_id == $s) | select([.metadata.reactions[]? | select(.user_id == $bot)] | length > 0)] | length' <<<"$T")
+	S=$(jq -r --arg c "$CARD" '.posts[$c].props.attachments[0].text // ""' <<<"$T")
+	if [ "$W" = "$R" ] && grep -q 'Gesloten door Anna' <<<"$S"; then
+		ok=1
+		break
+	fi
+	sleep 0.2
+done
+[ -n "$ok" ] || fail "receipts on $R of $W worker posts; card status \"$S\""
+say "ok: $R worker posts with the bot's receipt; the card says it was closed by Anna"
+
 # /vergeet: the bot's posts go, one line says so.
 citizen_says "/vergeet"
 citizen_heard 'wissen'
@@ -474,7 +490,7 @@ ERASE=$(citizen_msgs | jq -r '[.[] | select(.buttons | length > 0)][-1].buttons[
 citizen_press "$ERASE"
 gone=""
 for _ in $(seq 1 150); do
-	if ! curl -fsS -o /dev/null -H "Authorization: Bearer $STAFFTOKEN" "$BASE/api/v4/posts/$CARD"; then
+	if ! curl -fsS -o /dev/null -H "Authorization: Bearer $STAFFTOKEN" "$BASE/api/v4/posts/$CARD" 2>/dev/null; then
 		gone=1
 		break
 	fi
