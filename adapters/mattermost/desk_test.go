@@ -552,3 +552,17 @@ func TestDeskReceiptsAcrossRestart(t *testing.T) {
 		t.Fatalf("after the restart: %+v, want twee and drie only", evs)
 	}
 }
+
+func TestDeliverBadAddressUndeliverable(t *testing.T) {
+	fake := fakemm.New(t, fakemm.Options{})
+	_, token := fake.AddBot("proactief")
+	a, err := mattermost.New(fake.URL, token, noChat{}, mattermost.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, addr := range []string{"", "12345", "a|b", "not-an-id||also-not", strings.Repeat("x", 26) + "|" + "|" + "short"} {
+		if err := a.Deliver(context.Background(), addr, nil); !errors.Is(err, bot.ErrUndeliverable) {
+			t.Errorf("Deliver(%q) = %v, want ErrUndeliverable", addr, err)
+		}
+	}
+}

@@ -118,7 +118,10 @@ func (a *Adapter) processDesk(ctx context.Context, j job) {
 		}
 		return
 	}
-	a.receipt(ctx, j.messageID)
+	if st := a.cardStatus(j.root); ev.Kind != bot.DeskReply || (st != statusClosed && st != statusDone) {
+		// A reply under a card shown closed goes nowhere: no ✅ for it.
+		a.receipt(ctx, j.messageID)
+	}
 	switch {
 	case ev.Kind == bot.DeskClosed:
 		a.updateCard(ctx, j.root, statusClosed, ev.Worker)

@@ -123,6 +123,15 @@
 //   - Files a worker posts in a thread are not relayed to the citizen;
 //     only the words are.
 //
+//   - The first connection's look-back in the handover channel asks for
+//     the posts changed in the last DeskCatchUp; the server answers at
+//     most 1000 of them (not necessarily the newest). A channel busier
+//     than that needs a shorter DeskCatchUp.
+//
+//   - The ✅ says the bot applied a post; when the person had stopped the
+//     handover meanwhile (/stop), the bot drops the reply and the card
+//     does not show it. A note from the bot in the thread says so.
+//
 //   - The ids handled and the numbered-answer mapping live in memory. After
 //     a restart a number typed to a question asked before the restart is
 //     passed as text; the engine then reads it as typed text.
