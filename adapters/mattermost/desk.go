@@ -73,6 +73,18 @@ func newDesk() *desk {
 	}
 }
 
+// forgetAll drops what the desk remembers of cards and threads, so that
+// the next post asks the server. Run calls it when it starts and ends:
+// with several instances, another one may have posted meanwhile.
+func (d *desk) forgetAll() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	clear(d.cards)
+	clear(d.threads)
+	clear(d.infos)
+	clear(d.erased)
+}
+
 // Desk reports whether a handover channel is configured.
 func (a *Adapter) Desk() bool { return a.opts.HandoverChannel != "" }
 

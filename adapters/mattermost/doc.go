@@ -84,9 +84,10 @@
 //     relayed message its envelope ID (proactief_envelope), the erase
 //     line its order ID (proactief_erased). Before posting, the desk
 //     looks for them (the channel's recent root posts, the thread's
-//     posts; then from memory until a post fails), so a post whose
-//     answer was lost in a crash is found, not made twice. The server's
-//     own pending_post_id only covers 30 seconds.
+//     posts; then from memory until a post fails or a term of Run
+//     starts or ends, as another instance may have posted meanwhile),
+//     so a post whose answer was lost in a crash is found, not made
+//     twice. The server's own pending_post_id only covers 30 seconds.
 //   - Erase deletes the bot's posts about the person, replies first and
 //     the card last (on Mattermost the root takes its whole thread,
 //     workers' replies included), then posts one line saying so.

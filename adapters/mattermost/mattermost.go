@@ -215,6 +215,8 @@ func (a *Adapter) Run(ctx context.Context) error {
 	a.runCtx = ctx
 	a.started = a.opts.Now()
 	a.mu.Unlock()
+	a.desk.forgetAll()
+	defer a.desk.forgetAll()
 	defer func() {
 		cancel()
 		a.mu.Lock()
