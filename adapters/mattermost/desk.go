@@ -343,9 +343,10 @@ func (a *Adapter) forget(threadID string) {
 	a.desk.mu.Unlock()
 }
 
-// Erase deletes postIDs (the bot's posts about one person: replies first,
-// the thread's root last, which on Mattermost takes the rest of the
-// thread with it) and then adds one line to the channel saying so. Posts
+// Erase deletes postIDs (the bot's posts about one person, oldest first
+// as they were made: they are deleted newest first, the thread's root
+// last, which on Mattermost takes the rest of the thread with it) and
+// then adds one line to the channel saying so. Posts
 // already gone are skipped. Called again with the same id after the line
 // was posted, it does nothing.
 func (a *Adapter) Erase(ctx context.Context, id, threadID string, postIDs []string) error {
@@ -366,9 +367,12 @@ func (a *Adapter) Erase(ctx context.Context, id, threadID string, postIDs []stri
 	if done {
 		return nil
 	}
-	// The root goes last: deleting it first would hide the replies from
-	// a retry (and leave their files behind).
+	// Newest first, and the thread's root last: a reply always comes
+	// after its card in postIDs (which may hold the posts of an earlier
+	// handover of the same person too), and deleting a card first would
+	// take its replies with it but leave their files behind.
 	order := slices.Clone(postIDs)
+	slices.Reverse(order)
 	slices.SortStableFunc(order, func(x, y string) int {
 		return cmp.Compare(b2i(x == threadID), b2i(y == threadID))
 	})

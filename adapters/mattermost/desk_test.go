@@ -566,3 +566,39 @@ func TestDeliverBadAddressUndeliverable(t *testing.T) {
 		}
 	}
 }
+
+// Two handovers of one person: the order lists both cards and their
+// posts, oldest first; every file goes with its post, and both threads.
+func TestDeskEraseTwoThreads(t *testing.T) {
+	e := newDeskEnv(t, fakemm.Options{})
+	var posts []string
+	var files []string
+	var threads []string
+	for _, id := range []string{"env-1", "env-2"} {
+		th, err := e.a.Open(e.ctx, testCard(id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		threads = append(threads, th)
+		posts = append(posts, th)
+		p, err := e.a.Post(e.ctx, th, bot.DeskPost{ID: "f" + id, File: &bot.DeskFile{Name: "brief.pdf", Data: []byte("%PDF-1.4 " + id)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		posts = append(posts, p)
+		files = append(files, e.fake.PostByID(p).FileIds[0])
+	}
+	if err := e.a.Erase(e.ctx, "erase-1", threads[1], posts); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if _, _, ok := e.fake.File(f); ok {
+			t.Errorf("file %s outlived its post", f)
+		}
+	}
+	for _, th := range threads {
+		if n := len(e.fake.Thread(th)); n != 0 {
+			t.Errorf("thread %s has %d posts left", th, n)
+		}
+	}
+}
