@@ -356,8 +356,6 @@ EXTRA_ENV=(TELEGRAM_BOT_TOKEN='123456:TEST-fake-token_abcdefghijklmnop' TELEGRAM
 	MATTERMOST_HANDOVER_CHANNEL=gemeente/overdracht PROACTIEF_OFFICE_HOURS=altijd
 	PROACTIEF_HANDOVER_WORKER_NAME=ja
 	MATTERMOST_ACTIONS_URL="http://127.0.0.1:$OPSPORT/mattermost/actions")
-start_proactief
-say "proactief serving with the desk (run $RUNS)"
 
 # citizen_says TEXT / citizen_photo / citizen_press LABEL; citizen_heard
 # PATTERN waits until one of the bot's messages to the citizen matches
@@ -395,7 +393,11 @@ worker_says() {
 		fail "the worker cannot reply"
 }
 
+# The citizen writes first: the Telegram adapter is ready once its first
+# long poll returns, at once when a message waits.
 citizen_says "/start"
+start_proactief
+say "proactief serving with the desk (run $RUNS)"
 citizen_heard '.'
 citizen_says "/mens"
 citizen_heard 'Mag ik dit delen|Delen\?'
