@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"slices"
 	"sync"
@@ -106,7 +105,7 @@ type Service struct {
 	pseud  *Pseudonymizer
 	opts   Options
 	log    *slog.Logger
-	locks  [4096]sync.Mutex
+	locks  keyLocks
 	mem    *memory
 	seal   *Sealer
 	wake   sync.Map // queue -> chan struct{}: wakes its drainer
@@ -147,12 +146,6 @@ func (s *Service) Pseudonyms() *Pseudonymizer { return s.pseud }
 // ErrUnavailable: nothing was lost, try again later.
 func (s *Service) Unavailable(lang string) dialogue.Reply {
 	return dialogue.Reply{Text: s.engine.Content().Text(lang, "unavailable", dialogue.Neutral)}
-}
-
-func (s *Service) lock(key string) *sync.Mutex {
-	h := fnv.New32a()
-	h.Write([]byte(key))
-	return &s.locks[h.Sum32()%uint32(len(s.locks))]
 }
 
 // Handle runs one message. See Handler.
@@ -209,8 +202,9 @@ func (s *Service) Handle(ctx context.Context, in Inbound) (Result, error) {
 		s.mem.put(key, final)
 	}
 	if len(res.tally) > 0 {
-		// Figures are not worth failing a conversation for.
-		if err := s.store.Tally(ctx, res.tally); err != nil {
+		// Figures are not worth failing a conversation for. The step is
+		// committed, so its counts are too, whatever happens to ctx.
+		if err := s.store.Tally(context.WithoutCancel(ctx), res.tally); err != nil {
 			s.log.Warn("tally failed", "err", err)
 		}
 	}

@@ -21,6 +21,10 @@ var (
 	ErrUnavailable = errors.New("store unavailable")
 	// ErrReadOnly is returned by writes on a store opened read-only.
 	ErrReadOnly = errors.New("store is read-only")
+	// ErrTallyDropped is returned (wrapped, with how many counts) by a
+	// Tally or Close after the store failed to commit counter deltas it had
+	// taken earlier, so that the loss reaches a log; see Store.Tally.
+	ErrTallyDropped = errors.New("counter deltas dropped")
 )
 
 // Store keeps sessions, research records and the outbox. Implementations: store/bolt
@@ -70,13 +74,34 @@ type Store interface {
 	// "consent_keep_yes" or "started:2026-11-02". Counters hold no personal
 	// data; they are written whatever the consent, for consent rates and
 	// figures.
+	//
+	// Tally may return before the deltas are durable: a store gathers them
+	// and commits many messages' deltas together, so that no message waits
+	// for a shared counter key (store/bolt: with the next group commit;
+	// store/etcd: at most Options.TallyInterval later). Each store
+	// documents what a crash can lose. Deltas a store took but could not
+	// commit are never lost silently: they are counted (TallyDrops) and
+	// the next Tally, or Close, returns an error wrapping ErrTallyDropped
+	// that says how many; the deltas of that Tally itself are still taken.
+	// Tally does not depend on ctx once the deltas are taken.
 	Tally(ctx context.Context, deltas map[string]int) error
 
-	// Tallies returns every aggregate counter.
+	// Tallies returns every aggregate counter. It includes every delta
+	// this Store took before the call (it commits them first); deltas of
+	// other instances sharing the store are included once they committed.
 	Tallies(ctx context.Context) (map[string]int, error)
 
 	// Close releases the store.
 	Close() error
 
 	Outbox
+}
+
+// TallyDrops is implemented by a Store whose Tally commits after it
+// returns (store/bolt, store/etcd), for the metric of lost counts.
+type TallyDrops interface {
+	// DroppedTallies returns how many counts (the sum of the deltas'
+	// absolute values) Tally took but the store could not commit, since
+	// the store was opened.
+	DroppedTallies() int64
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -23,15 +24,18 @@ import (
 	"github.com/proactief/proactief/bot/bottest"
 	"github.com/proactief/proactief/dialogue"
 	"github.com/proactief/proactief/store/bolt"
+	"github.com/proactief/proactief/store/etcd"
 )
 
 func init() {
 	register(command{name: "bench", summary: "measure throughput and latency of simulated conversations (no network)", run: runBench})
 }
 
-// benchReport is the last line `proactief bench` prints, one JSON object.
+// benchReport is the last line `proactief bench` prints, one JSON object
+// (with several --concurrency levels: a JSON array of them).
 type benchReport struct {
 	Store             string  `json:"store,omitempty"` // "etcd"; empty for bbolt
+	Concurrency       int     `json:"concurrency"`
 	Conversations     int     `json:"conversations"`
 	Messages          int     `json:"messages"`
 	MessagesPerSec    float64 `json:"messages_per_sec"`
@@ -44,24 +48,28 @@ type benchReport struct {
 	Ratio             float64 `json:"ratio"`
 	SessionBytes      int     `json:"avg_session_bytes"`
 	IdleBytesPerConv  float64 `json:"idle_heap_bytes_per_conversation"`
+	TalliesDropped    int64   `json:"tallies_dropped"`
 	OpenSessions      int     `json:"open_check_sessions,omitempty"`
 	OpenMS            float64 `json:"open_check_open_ms,omitempty"`
 	OpenFirstHandleMS float64 `json:"open_check_first_handle_ms,omitempty"`
 }
 
 func runBench(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "bench", "bench [--conversations N] [--concurrency C] [--db PATH | --store URL] [--open-check] [--open-sessions N] [--cpuprofile FILE]")
-	conversations := fs.Int("conversations", 2000, "simulated conversations")
-	concurrency := fs.Int("concurrency", 64, "conversations in flight at once")
+	fs := newFlagSet(env, "bench", "bench [--conversations N] [--concurrency C[,C...]] [--db PATH | --store URL] [--open-check] [--open-sessions N] [--cpuprofile FILE] [--mutexprofile FILE] [--blockprofile FILE]")
+	conversations := fs.Int("conversations", 2000, "simulated conversations (at each concurrency)")
+	concurrencyList := fs.String("concurrency", "64", "conversations in flight at once; several, comma-separated (1,8,64,256), run one after the other in this process")
 	dbPath := fs.String("db", "", "bbolt file to write (default: a temporary file, removed afterwards)")
 	storeURL := fs.String("store", "", "store URL to measure instead of --db, e.g. etcd://host:2379?prefix=/bench/ (give it a prefix of its own: the sessions stay there)")
 	openCheck := fs.Bool("open-check", false, "also store --open-sessions sessions and time Open plus the first message")
 	openSessions := fs.Int("open-sessions", 100000, "sessions stored for --open-check")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the conversations to this file")
+	mutexProfile := fs.String("mutexprofile", "", "write a mutex contention profile of the whole run to this file")
+	blockProfile := fs.String("blockprofile", "", "write a blocking profile (time goroutines waited) of the whole run to this file")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *conversations <= 0 || *concurrency <= 0 || *openSessions <= 0 {
+	levels, err := parseLevels(*concurrencyList)
+	if err != nil || *conversations <= 0 || *openSessions <= 0 {
 		fmt.Fprintln(env.Stderr, "proactief bench: --conversations, --concurrency and --open-sessions must be positive")
 		return errUsage
 	}
@@ -90,60 +98,144 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 		if err := pprof.StartCPUProfile(f); err != nil {
 			return err
 		}
+		defer pprof.StopCPUProfile()
 	}
-	rep, err := benchConversationsIn(ctx, env, *storeURL, path, *conversations, *concurrency)
-	pprof.StopCPUProfile()
-	if err != nil {
-		return err
+	if *mutexProfile != "" {
+		runtime.SetMutexProfileFraction(5)
+		defer runtime.SetMutexProfileFraction(0)
+		defer writeProfile("mutex", *mutexProfile)
 	}
-	kind := "bbolt"
-	if rep.Store != "" {
-		kind = rep.Store
+	if *blockProfile != "" {
+		runtime.SetBlockProfileRate(int(100 * time.Microsecond))
+		defer runtime.SetBlockProfileRate(0)
+		defer writeProfile("block", *blockProfile)
 	}
-	fmt.Fprintf(out, "conversations        %d (concurrency %d, durable %s commits)\n", rep.Conversations, *concurrency, kind)
-	fmt.Fprintf(out, "messages             %d\n", rep.Messages)
-	fmt.Fprintf(out, "throughput           %.0f messages/s\n", rep.MessagesPerSec)
-	fmt.Fprintf(out, "latency              p50 %.2f ms, p95 %.2f ms, p99 %.2f ms\n", rep.P50ms, rep.P95ms, rep.P99ms)
-	fmt.Fprintf(out, "stored session       %d bytes on average\n", rep.SessionBytes)
-	fmt.Fprintf(out, "idle conversation    %.0f bytes of heap each (state is in the store)\n", rep.IdleBytesPerConv)
-	if rep.Store != "" {
-		// The baseline and the file size are those of a bbolt file.
-		rep.PeakRSSMB = peakRSSMB()
-		fmt.Fprintf(out, "peak RSS             %.1f MB\n", rep.PeakRSSMB)
-		line, err := json.Marshal(rep)
+
+	var reps []benchReport
+	for _, c := range levels {
+		if len(levels) > 1 {
+			fmt.Fprintf(out, "--- concurrency %d\n", c)
+		}
+		rep, err := benchLevel(ctx, env, out, *storeURL, dir, path, *conversations, c)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "%s\n", line)
-		return out.Flush()
-	}
-	fmt.Fprintf(out, "database file        %d bytes\n", rep.DBBytes)
-
-	base, err := bolt.BaselinePuts(filepath.Join(dir, "baseline.db"), rep.Messages, rep.SessionBytes, *concurrency)
-	if err != nil {
-		return err
-	}
-	rep.BaselinePutsPerS = base
-	rep.Ratio = rep.MessagesPerSec / base
-	fmt.Fprintf(out, "baseline             %.0f raw bbolt puts/s (%d bytes, db.Batch, concurrency %d)\n", base, rep.SessionBytes, *concurrency)
-	fmt.Fprintf(out, "ratio                %.2f (messages/s over baseline puts/s)\n", rep.Ratio)
-	rep.PeakRSSMB = peakRSSMB()
-	fmt.Fprintf(out, "peak RSS             %.1f MB\n", rep.PeakRSSMB)
-
-	if *openCheck {
-		n, openD, firstD, err := benchOpenCheck(ctx, filepath.Join(dir, "open-check.db"), *openSessions, *concurrency)
-		if err != nil {
-			return err
+		if *openCheck && c == levels[len(levels)-1] {
+			n, openD, firstD, err := benchOpenCheck(ctx, filepath.Join(dir, "open-check.db"), *openSessions, c)
+			if err != nil {
+				return err
+			}
+			rep.OpenSessions, rep.OpenMS, rep.OpenFirstHandleMS = n, ms(openD), ms(firstD)
+			fmt.Fprintf(out, "open check           %d stored sessions: open %.1f ms, first answer after %.1f ms\n", n, ms(openD), ms(openD+firstD))
 		}
-		rep.OpenSessions, rep.OpenMS, rep.OpenFirstHandleMS = n, ms(openD), ms(firstD)
-		fmt.Fprintf(out, "open check           %d stored sessions: open %.1f ms, first answer after %.1f ms\n", n, ms(openD), ms(openD+firstD))
+		reps = append(reps, rep)
+		out.Flush()
 	}
-	line, err := json.Marshal(rep)
+	var line []byte
+	if len(reps) == 1 {
+		line, err = json.Marshal(reps[0])
+	} else {
+		printLevels(out, reps)
+		line, err = json.Marshal(reps)
+	}
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "%s\n", line)
 	return out.Flush()
+}
+
+// parseLevels reads --concurrency: positive numbers, comma-separated.
+func parseLevels(s string) ([]int, error) {
+	var levels []int
+	for _, f := range strings.Split(s, ",") {
+		c, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || c <= 0 {
+			return nil, fmt.Errorf("concurrency %q", f)
+		}
+		levels = append(levels, c)
+	}
+	return levels, nil
+}
+
+// printLevels prints the summary table of several concurrency levels and
+// how throughput holds up from 8 to 64 when both ran.
+func printLevels(out *bufio.Writer, reps []benchReport) {
+	fmt.Fprintf(out, "--- summary\n%11s %10s %9s %9s %9s %12s %6s %7s\n", "concurrency", "messages/s", "p50 ms", "p95 ms", "p99 ms", "baseline/s", "ratio", "counts")
+	at := map[int]float64{}
+	for _, r := range reps {
+		// A run whose counters were not exact failed before this.
+		fmt.Fprintf(out, "%11d %10.0f %9.2f %9.2f %9.2f %12.0f %6.2f %7s\n", r.Concurrency, r.MessagesPerSec, r.P50ms, r.P95ms, r.P99ms, r.BaselinePutsPerS, r.Ratio, "exact")
+		at[r.Concurrency] = r.MessagesPerSec
+	}
+	if at[8] > 0 && at[64] > 0 {
+		fmt.Fprintf(out, "throughput at 64 over throughput at 8: %.2f\n", at[64]/at[8])
+	}
+}
+
+func writeProfile(name, path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	_ = pprof.Lookup(name).WriteTo(f, 0)
+}
+
+// benchLevel runs the conversations at concurrency c and the baseline of
+// the same store, and prints the figures.
+func benchLevel(ctx context.Context, env *Env, out *bufio.Writer, storeURL, dir, path string, n, c int) (benchReport, error) {
+	rep, err := benchConversationsIn(ctx, env, storeURL, path, n, c)
+	if err != nil {
+		return rep, err
+	}
+	kind := "bbolt"
+	if rep.Store != "" {
+		kind = rep.Store
+	}
+	fmt.Fprintf(out, "conversations        %d (concurrency %d, durable %s commits)\n", rep.Conversations, c, kind)
+	fmt.Fprintf(out, "messages             %d\n", rep.Messages)
+	fmt.Fprintf(out, "throughput           %.0f messages/s\n", rep.MessagesPerSec)
+	fmt.Fprintf(out, "latency              p50 %.2f ms, p95 %.2f ms, p99 %.2f ms\n", rep.P50ms, rep.P95ms, rep.P99ms)
+	fmt.Fprintf(out, "stored session       %d bytes on average\n", rep.SessionBytes)
+	fmt.Fprintf(out, "idle conversation    %.0f bytes of heap each (state is in the store)\n", rep.IdleBytesPerConv)
+	fmt.Fprintf(out, "counters             exact: every conversation counted once (%d counts dropped)\n", rep.TalliesDropped)
+	if rep.Store != "" {
+		base, err := benchEtcdBaseline(ctx, env, storeURL, rep.Messages, rep.SessionBytes, c)
+		if err != nil {
+			return rep, err
+		}
+		rep.BaselinePutsPerS = base
+		rep.Ratio = rep.MessagesPerSec / base
+		fmt.Fprintf(out, "baseline             %.0f raw etcd conditional puts/s (%d bytes, one transaction each, concurrency %d)\n", base, rep.SessionBytes, c)
+	} else {
+		fmt.Fprintf(out, "database file        %d bytes\n", rep.DBBytes)
+		base, err := bolt.BaselinePuts(filepath.Join(dir, "baseline.db"), rep.Messages, rep.SessionBytes, c)
+		if err != nil {
+			return rep, err
+		}
+		rep.BaselinePutsPerS = base
+		rep.Ratio = rep.MessagesPerSec / base
+		fmt.Fprintf(out, "baseline             %.0f raw bbolt puts/s (%d bytes, db.Batch, concurrency %d)\n", base, rep.SessionBytes, c)
+	}
+	fmt.Fprintf(out, "ratio                %.2f (messages/s over baseline puts/s)\n", rep.Ratio)
+	rep.PeakRSSMB = peakRSSMB()
+	fmt.Fprintf(out, "peak RSS             %.1f MB\n", rep.PeakRSSMB)
+	return rep, nil
+}
+
+// benchEtcdBaseline measures raw conditional puts on the etcd store at url.
+func benchEtcdBaseline(ctx context.Context, env *Env, url string, n, size, c int) (float64, error) {
+	db, _, err := openStoreURL(ctx, env, url)
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	s, ok := db.(*etcd.Store)
+	if !ok {
+		return 0, fmt.Errorf("bench: %s is not an etcd store", url)
+	}
+	return s.BaselinePuts(ctx, n, size, c)
 }
 
 // benchTempDir puts the temporary files next to --db, so that the baseline
@@ -229,18 +321,39 @@ func benchConversationsIn(ctx context.Context, env *Env, storeURL, path string, 
 		storeName, path = "", b.Path()
 	}
 
+	// The counters before, so that a prefix or file used before still
+	// gives exact differences.
+	talliesBefore, err := db.Tallies(ctx)
+	if err != nil {
+		return benchReport{}, err
+	}
+
 	runtime.GC()
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
 
 	lat := make([][]time.Duration, c)
+	var segments [4]atomic.Int64
 	start := time.Now()
 	err = parallel(ctx, n, c, func(i, w int) error {
-		return simulateCitizen(ctx, svc, fmt.Sprintf("bench-%s-%d", run, i), i, &lat[w])
+		return simulateCitizen(ctx, timed{svc, &lat[w], &segments}, fmt.Sprintf("bench-%s-%d", run, i), i)
 	})
 	elapsed := time.Since(start)
 	if err != nil {
 		return benchReport{}, err
+	}
+	talliesAfter, err := db.Tallies(ctx)
+	if err != nil {
+		return benchReport{}, err
+	}
+	want := map[string]int{"started": n, "started:*": n, "consent_keep_yes": n, "consent_research_yes": n, "completed": n}
+	for s := 1; s <= 3; s++ {
+		if v := int(segments[s].Load()); v > 0 {
+			want[fmt.Sprintf("segment_%d", s)] = v
+		}
+	}
+	if diff := tallyDiff(talliesBefore, talliesAfter); !maps.Equal(diff, want) {
+		return benchReport{}, fmt.Errorf("bench: counters changed by %v, want %v", diff, want)
 	}
 
 	runtime.GC()
@@ -254,6 +367,7 @@ func benchConversationsIn(ctx context.Context, env *Env, storeURL, path string, 
 	slices.Sort(all)
 	rep := benchReport{
 		Store:            storeName,
+		Concurrency:      c,
 		Conversations:    n,
 		Messages:         len(all),
 		MessagesPerSec:   float64(len(all)) / elapsed.Seconds(),
@@ -284,6 +398,9 @@ func benchConversationsIn(ctx context.Context, env *Env, storeURL, path string, 
 		return benchReport{}, fmt.Errorf("bench: %d sessions stored, want %d", count, n)
 	}
 	rep.SessionBytes = total / count
+	if d, ok := db.(bot.TallyDrops); ok {
+		rep.TalliesDropped = d.DroppedTallies()
+	}
 	if err := db.Close(); err != nil {
 		return benchReport{}, err
 	}
@@ -293,10 +410,32 @@ func benchConversationsIn(ctx context.Context, env *Env, storeURL, path string, 
 	return rep, nil
 }
 
-// timed is a handler that records how long each message takes.
+// tallyDiff returns after minus before for every counter that changed;
+// the per-day "started:<day>" counters are summed under "started:*".
+func tallyDiff(before, after map[string]int) map[string]int {
+	diff := map[string]int{}
+	for k, v := range after {
+		if d := v - before[k]; d != 0 {
+			if strings.HasPrefix(k, "started:") {
+				k = "started:*"
+			}
+			diff[k] += d
+		}
+	}
+	for k, v := range before {
+		if _, ok := after[k]; !ok && v != 0 {
+			diff[k] -= v
+		}
+	}
+	return diff
+}
+
+// timed is a handler that records how long each message takes, and the
+// segments assigned.
 type timed struct {
-	h   bot.Handler
-	lat *[]time.Duration
+	h        bot.Handler
+	lat      *[]time.Duration
+	segments *[4]atomic.Int64
 }
 
 func (t timed) Handle(ctx context.Context, in bot.Inbound) (bot.Result, error) {
@@ -306,13 +445,16 @@ func (t timed) Handle(ctx context.Context, in bot.Inbound) (bot.Result, error) {
 	if err == nil && len(res.Replies) == 0 {
 		err = errors.New("no reply")
 	}
+	if err == nil && res.Assigned > 0 && res.Assigned < len(t.segments) && !res.Duplicate {
+		t.segments[res.Assigned].Add(1)
+	}
 	return res, err
 }
 
-// simulateCitizen runs one conversation: /start, consent yes and yes, the
-// statements with buttons until the offer, and an offer.
-func simulateCitizen(ctx context.Context, svc *bot.Service, user string, i int, lat *[]time.Duration) error {
-	c := &bottest.Citizen{H: timed{svc, lat}, User: user}
+// simulateCitizen runs one conversation through h: /start, consent yes
+// and yes, the statements with buttons until the offer, and an offer.
+func simulateCitizen(ctx context.Context, h timed, user string, i int) error {
+	c := &bottest.Citizen{H: h, User: user}
 	res, err := c.Say(ctx, "/start")
 	if err != nil {
 		return fmt.Errorf("bench %s: %w", user, err)
@@ -355,8 +497,9 @@ func benchOpenCheck(ctx context.Context, path string, n, c int) (int, time.Durat
 		return 0, 0, 0, err
 	}
 	var tmplLat []time.Duration
+	var segments [4]atomic.Int64
 	// A conversation half way: consent given, some statements answered.
-	if err := simulateCitizen(ctx, svc, "open-template", 1, &tmplLat); err != nil {
+	if err := simulateCitizen(ctx, timed{svc, &tmplLat, &segments}, "open-template", 1); err != nil {
 		db.Close()
 		return 0, 0, 0, err
 	}

@@ -31,6 +31,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -86,6 +87,8 @@ type DB struct {
 		queue []*groupWrite
 		busy  bool // a goroutine is committing the queue
 	}
+	dropped atomic.Int64 // counts Tally took whose commit failed
+	unrep   atomic.Int64 // of those, not yet reported by Tally or Close
 }
 
 // maxGroup bounds how many writes share one transaction.
@@ -182,7 +185,10 @@ func runWrite(fn func(*bbolt.Tx) error, tx *bbolt.Tx) (err error) {
 	return fn(tx)
 }
 
-var _ bot.Store = (*DB)(nil)
+var (
+	_ bot.Store      = (*DB)(nil)
+	_ bot.TallyDrops = (*DB)(nil)
+)
 
 // Open opens or creates the database file at path (mode 0600) and its
 // buckets. It returns an error wrapping bot.ErrInUse when another process
@@ -672,20 +678,23 @@ func (d *DB) Sessions(ctx context.Context, fn func(*bot.Session) error) error {
 // Tally implements bot.Store. It returns when the deltas are queued, not
 // when they are durable: they commit with the next group of writes, so a
 // message's figures cost it no commit of its own. Counters are figures, not
-// data about a person: a crash or a full disk may lose the deltas of the
-// last commit, and a failed commit of them is not reported. Tallies and
-// Close see every delta queued before them.
+// data about a person: a crash loses the deltas queued for the commit that
+// was under way (at most one group, the messages of a few milliseconds).
+// A failed commit of them (disk full) is counted (DroppedTallies), and the
+// next Tally or Close returns an error wrapping bot.ErrTallyDropped that
+// says how many. Tallies and Close see every delta queued before them.
 func (d *DB) Tally(ctx context.Context, deltas map[string]int) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
 	if d.opts.ReadOnly {
 		return bot.ErrReadOnly
 	}
 	if len(deltas) == 0 {
-		return nil
+		return d.tallyReport()
 	}
 	deltas = maps.Clone(deltas)
+	var n int64
+	for _, v := range deltas {
+		n += int64(max(v, -v))
+	}
 	// The read lock is held until the commit, so that Compact and Close
 	// wait for it.
 	d.gate.RLock()
@@ -700,11 +709,26 @@ func (d *DB) Tally(ctx context.Context, deltas map[string]int) error {
 		return nil
 	})
 	go func() {
-		<-done
+		if err := <-done; err != nil {
+			d.dropped.Add(n)
+			d.unrep.Add(n)
+		}
 		d.gate.RUnlock()
 	}()
+	return d.tallyReport()
+}
+
+// tallyReport returns an error wrapping bot.ErrTallyDropped when counts
+// were dropped since the last report.
+func (d *DB) tallyReport() error {
+	if n := d.unrep.Swap(0); n > 0 {
+		return fmt.Errorf("tally: %w: %d counts could not be committed to %s", bot.ErrTallyDropped, n, d.path)
+	}
 	return nil
 }
+
+// DroppedTallies implements bot.TallyDrops.
+func (d *DB) DroppedTallies() int64 { return d.dropped.Load() }
 
 // Tallies implements bot.Store.
 func (d *DB) Tallies(ctx context.Context) (map[string]int, error) {
@@ -782,7 +806,8 @@ func (d *DB) Compact() error {
 	return nil
 }
 
-// Close implements bot.Store.
+// Close implements bot.Store. It returns an error wrapping
+// bot.ErrTallyDropped when counts were dropped and not yet reported.
 func (d *DB) Close() error {
 	d.gate.Lock()
 	defer d.gate.Unlock()
@@ -791,7 +816,7 @@ func (d *DB) Close() error {
 	}
 	err := d.db.Close()
 	d.db = nil
-	return err
+	return errors.Join(err, d.tallyReport())
 }
 
 // Count returns the number of stored sessions and research turns.

@@ -74,6 +74,21 @@ type Options struct {
 	// negative value turns compaction off (see the package's Caveats).
 	CompactAfterErase time.Duration
 
+	// SessionCache is how many sessions this instance wrote last it
+	// remembers (their JSON, 2 to 6 kB each), so that the next message of
+	// the conversation is one conditional write instead of a read and a
+	// write. A session another instance changed since is read by the
+	// failed condition, so the cache is never trusted blindly. 0 means
+	// 10,000; negative turns it off.
+	SessionCache int
+
+	// TallyInterval is how long Tally gathers counter deltas in memory
+	// before it commits them, in one transaction for every message of that
+	// time; a crash of the process loses at most the deltas of this long
+	// (see the package's Caveats). 0 means 1 second; a negative value
+	// commits as soon as the previous commit finished.
+	TallyInterval time.Duration
+
 	// compacted, when set (tests), receives the revision of every
 	// compaction after an erasure.
 	compacted chan int64
@@ -86,14 +101,20 @@ type Store struct {
 	log    *slog.Logger
 	prefix string
 	id     string // this instance, for elections
+	cache  *sessionCache
 
 	erased chan struct{} // an erasure waits for compaction (buffer 1)
 	quit   chan struct{}
-	done   chan struct{}
+	done   chan struct{} // the compactor stopped
 	close  sync.Once
+
+	tally tallyState
 }
 
-var _ bot.Store = (*Store)(nil)
+var (
+	_ bot.Store      = (*Store)(nil)
+	_ bot.TallyDrops = (*Store)(nil)
+)
 
 // Open connects to the etcd cluster at endpoints ("host:port", or URLs with
 // http:// or https://), checks the schema under opts.Prefix and records it
@@ -118,6 +139,9 @@ func Open(ctx context.Context, endpoints []string, opts Options) (*Store, error)
 	}
 	if opts.CompactAfterErase == 0 {
 		opts.CompactAfterErase = 10 * time.Second
+	}
+	if opts.TallyInterval == 0 {
+		opts.TallyInterval = time.Second
 	}
 	log := opts.Logger
 	if log == nil {
@@ -149,7 +173,10 @@ func Open(ctx context.Context, endpoints []string, opts Options) (*Store, error)
 		cli.Close()
 		return nil, fmt.Errorf("open etcd %s%s: %w", strings.Join(endpoints, ","), opts.Prefix, err)
 	}
+	s.cache = newSessionCache(opts.SessionCache)
+	s.tally.init()
 	go s.compactor()
+	go s.tallyLoop()
 	return s, nil
 }
 
@@ -249,6 +276,12 @@ func (s *Store) Update(ctx context.Context, key string, fn func(*bot.Session) er
 		fresh   bool             // cur/readRev are current enough to try
 		lastErr error            // the transient error of the last attempt
 	)
+	if kv := s.cache.get(sk); kv != nil {
+		// This instance wrote the session last (as far as it knows): write
+		// without reading first. If another wrote it since, the condition
+		// fails and the transaction returns the newer session.
+		cur, readRev, fresh = kv, kv.ModRevision, true
+	}
 	start := time.Now()
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 {
@@ -317,6 +350,11 @@ func (s *Store) Update(ctx context.Context, key string, fn func(*bot.Session) er
 		cancel()
 		switch {
 		case err == nil && resp.Succeeded:
+			if w.op == opPut {
+				s.cache.put(sk, &mvccpb.KeyValue{Key: []byte(sk), Value: []byte(w.value), ModRevision: resp.Header.Revision})
+			} else {
+				s.cache.del(sk)
+			}
 			if w.erases || deleted(resp) > 0 {
 				s.afterErase()
 			}
@@ -327,6 +365,7 @@ func (s *Store) Update(ctx context.Context, key string, fn func(*bot.Session) er
 			if kvs := resp.Responses[0].GetResponseRange().Kvs; len(kvs) > 0 {
 				cur = kvs[0]
 			}
+			s.cache.del(sk)
 			s.log.Debug("etcd session write conflict, retrying", "attempt", attempt)
 			lastErr = nil
 			continue
@@ -334,8 +373,10 @@ func (s *Store) Update(ctx context.Context, key string, fn func(*bot.Session) er
 			fresh, lastErr = false, err
 			continue
 		case !transient(err):
+			s.cache.del(sk)
 			return fmt.Errorf("update session %s: %w", key, storeErr(ctx, err))
 		}
+		s.cache.del(sk)
 		// The write may or may not have been committed: find out.
 		ok, cerr := s.committed(ctx, sk, w, modRev, readRev)
 		if cerr != nil {
@@ -366,7 +407,8 @@ type write struct {
 	ops    []clientv3.Op
 	op     sessionOp
 	nonce  string
-	erases bool // research records (or envelopes) are erased
+	value  string // what opPut writes under the session key
+	erases bool   // research records (or envelopes) are erased
 	// envelope is the ID of the first envelope added, "" for none.
 	envelope string
 }
@@ -422,7 +464,8 @@ func (s *Store) write(sess *bot.Session, sk string, existed bool) (write, error)
 	if err != nil {
 		return w, err
 	}
-	w.ops = append(w.ops, clientv3.OpPut(sk, string(v)))
+	w.value = string(v)
+	w.ops = append(w.ops, clientv3.OpPut(sk, w.value))
 	return w, nil
 }
 
@@ -565,6 +608,7 @@ func (s *Store) Delete(ctx context.Context, key, research string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	s.cache.del(s.sessionKey(key))
 	ops, err := s.deleteEnvelopesOps(ctx, key)
 	if err != nil {
 		return fmt.Errorf("delete session %s: %w", key, err)
@@ -603,6 +647,9 @@ func (s *Store) Sweep(ctx context.Context, sessionsBefore, researchBefore time.T
 	})
 	if err != nil {
 		return 0, 0, fmt.Errorf("sweep: %w", err)
+	}
+	for _, kv := range old {
+		s.cache.del(string(kv.Key))
 	}
 	ns, err := s.deleteUnchanged(ctx, old)
 	if err != nil {
@@ -739,106 +786,12 @@ func (s *Store) Sessions(ctx context.Context, fn func(*bot.Session) error) error
 	})
 }
 
-// Tally implements bot.Store: a conditional read-modify-write of the
-// counters, retried on conflict, in transactions of up to 120 counters.
-func (s *Store) Tally(ctx context.Context, deltas map[string]int) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	names := make([]string, 0, len(deltas))
-	for k, d := range deltas {
-		if d != 0 {
-			names = append(names, k)
-		}
-	}
-	sort.Strings(names)
-	for len(names) > 0 {
-		batch := names[:min(len(names), maxTallyPerTxn)]
-		names = names[len(batch):]
-		if err := s.tally(ctx, batch, deltas); err != nil {
-			return fmt.Errorf("tally: %w", err)
-		}
-	}
-	return nil
-}
-
-func (s *Store) tally(ctx context.Context, names []string, deltas map[string]int) error {
-	gets := make([]clientv3.Op, len(names))
-	for i, k := range names {
-		gets[i] = clientv3.OpGet(s.tallyKey(k))
-	}
-	var cur []*clientv3.GetResponse // nil: read first
-	for attempt := 0; ; attempt++ {
-		if attempt > 0 {
-			if attempt >= maxAttempts {
-				return fmt.Errorf("%w after %d attempts", bot.ErrConflict, attempt)
-			}
-			if err := backoff(ctx, attempt); err != nil {
-				return err
-			}
-		}
-		if cur == nil {
-			var resp *clientv3.TxnResponse
-			err := s.retry(ctx, func(ctx context.Context) (err error) {
-				resp, err = s.cli.Txn(ctx).Then(gets...).Commit()
-				return err
-			})
-			if err != nil {
-				return err
-			}
-			cur = ranges(resp)
-		}
-		cmps := make([]clientv3.Cmp, len(names))
-		puts := make([]clientv3.Op, len(names))
-		for i, k := range names {
-			var n int
-			var rev int64
-			if kvs := cur[i].Kvs; len(kvs) > 0 {
-				n, _ = strconv.Atoi(string(kvs[0].Value))
-				rev = kvs[0].ModRevision
-			}
-			cmps[i] = clientv3.Compare(clientv3.ModRevision(s.tallyKey(k)), "=", rev)
-			puts[i] = clientv3.OpPut(s.tallyKey(k), strconv.Itoa(n+deltas[k]))
-		}
-		rctx, cancel := context.WithTimeout(ctx, s.opts.RequestTimeout)
-		resp, err := s.cli.Txn(rctx).If(cmps...).Then(puts...).Else(gets...).Commit()
-		cancel()
-		switch {
-		case err == nil && resp.Succeeded:
-			return nil
-		case err == nil:
-			cur = ranges(resp)
-		case ctx.Err() == nil && notApplied(err):
-			cur = nil
-		case ctx.Err() == nil && transient(err):
-			return fmt.Errorf("%w: %w (%v)", bot.ErrUnavailable, ErrOutcomeUnknown, err)
-		default:
-			return storeErr(ctx, err)
-		}
-	}
-}
-
 func ranges(resp *clientv3.TxnResponse) []*clientv3.GetResponse {
 	out := make([]*clientv3.GetResponse, len(resp.Responses))
 	for i, r := range resp.Responses {
 		out[i] = (*clientv3.GetResponse)(r.GetResponseRange())
 	}
 	return out
-}
-
-// Tallies implements bot.Store.
-func (s *Store) Tallies(ctx context.Context) (map[string]int, error) {
-	out := map[string]int{}
-	p := s.prefix + "t/"
-	err := s.scan(ctx, p, func(kv *mvccpb.KeyValue) error {
-		n, _ := strconv.Atoi(string(kv.Value))
-		out[strings.TrimPrefix(string(kv.Key), p)] = n
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("tallies: %w", err)
-	}
-	return out, nil
 }
 
 // afterErase asks the compactor to purge the history of what was erased.
@@ -944,14 +897,19 @@ func (s *Store) Defragment(ctx context.Context) error {
 	return nil
 }
 
-// Close implements bot.Store. A compaction pending after an erasure runs
-// before the connection closes.
+// Close implements bot.Store. Counter deltas not yet committed are
+// committed, and a compaction pending after an erasure runs, before the
+// connection closes. When the deltas cannot be committed (the cluster does
+// not answer within twice Options.RequestTimeout), they are logged and
+// counted as dropped, and Close returns an error wrapping
+// bot.ErrTallyDropped.
 func (s *Store) Close() error {
 	var err error
 	s.close.Do(func() {
 		close(s.quit)
+		<-s.tally.done
 		<-s.done
-		err = s.cli.Close()
+		err = errors.Join(s.tally.report(), s.cli.Close())
 	})
 	return err
 }
