@@ -46,7 +46,14 @@ func TestBench(t *testing.T) {
 func TestBenchFlags(t *testing.T) {
 	var out, errOut bytes.Buffer
 	env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}
-	if err := run(context.Background(), env, []string{"bench", "--conversations", "0"}); !errors.Is(err, errUsage) {
-		t.Fatalf("bench --conversations 0: err=%v, want a usage error", err)
+	for _, args := range [][]string{
+		{"bench", "--conversations", "0"},
+		{"bench", "--concurrency", "0"},
+		{"bench", "--concurrency", "8,x"},
+		{"bench", "--concurrency", "8,,64"},
+	} {
+		if err := run(context.Background(), env, args); !errors.Is(err, errUsage) {
+			t.Fatalf("%v: err=%v, want a usage error", args, err)
+		}
 	}
 }

@@ -327,6 +327,7 @@ func openStore(ctx context.Context, env *Env, url string, readOnly bool) (bot.St
 		if opts.Password != "" && opts.Username == "" {
 			return nil, nil, fmt.Errorf("an etcd password is set but no user: put user@ before the hosts in %s", url)
 		}
+		opts.Logger = newLogger(env).With("component", "store")
 		s, err := etcd.Open(ctx, endpoints, opts)
 		switch {
 		case errors.Is(err, bot.ErrUnavailable):

@@ -86,6 +86,12 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if d, ok := svc.Store().(bot.TallyDrops); ok {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "proactief_tally_dropped_total",
+			Help: "Counts (aggregate counters) the store took but could not commit; each loss is also logged.",
+		}, func() float64 { return float64(d.DroppedTallies()) }))
+	}
 	// With a shared store (etcd), what only one instance may do runs on
 	// the elected one: the sweeper, Telegram polling, the Mattermost
 	// listener. Telegram webhooks are served by every instance.

@@ -86,5 +86,5 @@ func openServiceFor(ctx context.Context, env *Env, dbPath string, dep deployment
 		closeFn()
 		return nil, "", nil, nil, err
 	}
-	return bot.New(st, eng, secret, bot.Options{Handover: ho}), dbPath, el, closeFn, nil
+	return bot.New(st, eng, secret, bot.Options{Handover: ho, Logger: newLogger(env)}), dbPath, el, closeFn, nil
 }

@@ -687,13 +687,16 @@ func (d *DB) Tally(ctx context.Context, deltas map[string]int) error {
 	if d.opts.ReadOnly {
 		return bot.ErrReadOnly
 	}
-	if len(deltas) == 0 {
-		return d.tallyReport()
-	}
 	deltas = maps.Clone(deltas)
 	var n int64
-	for _, v := range deltas {
+	for k, v := range deltas {
+		if v == 0 {
+			delete(deltas, k)
+		}
 		n += int64(max(v, -v))
+	}
+	if len(deltas) == 0 {
+		return d.tallyReport()
 	}
 	// The read lock is held until the commit, so that Compact and Close
 	// wait for it.

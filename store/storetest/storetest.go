@@ -262,6 +262,107 @@ func Run(t *testing.T, open Opener) {
 
 	t.Run("Outbox", func(t *testing.T) { runOutbox(t, open, now) })
 
+	// Counters are shared by every conversation: many at once must all
+	// count, exactly, and Tallies must see every delta taken before it.
+	t.Run("TalliesConcurrentExact", func(t *testing.T) {
+		s := open(t)
+		defer s.Close()
+		const workers, each = 64, 40
+		var wg sync.WaitGroup
+		errs := make(chan error, workers)
+		for w := range workers {
+			wg.Go(func() {
+				for i := range each {
+					d := map[string]int{"started": 1, "started:2026-11-02": 1, "undone": -1}
+					if (w+i)%2 == 0 {
+						d["consent_keep_yes"] = 1
+					}
+					if w%8 == 0 {
+						d[fmt.Sprintf("segment_%d", 1+i%3)] = 1
+					}
+					if err := s.Tally(ctx, d); err != nil {
+						errs <- err
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatalf("Tally: %v", err)
+		}
+		got, err := s.Tallies(ctx)
+		if err != nil {
+			t.Fatalf("Tallies: %v", err)
+		}
+		n := workers * each
+		want := map[string]int{"started": n, "started:2026-11-02": n, "undone": -n, "consent_keep_yes": n / 2,
+			"segment_1": 8 * 14, "segment_2": 8 * 13, "segment_3": 8 * 13}
+		for k, v := range want {
+			if got[k] != v {
+				t.Errorf("tally %s=%d, want %d", k, got[k], v)
+			}
+		}
+		if len(got) != len(want) {
+			t.Errorf("tallies=%v, want exactly %v", got, want)
+		}
+	})
+
+	t.Run("TalliesManyCounters", func(t *testing.T) {
+		s := open(t)
+		defer s.Close()
+		deltas := map[string]int{}
+		for i := range 300 {
+			deltas[fmt.Sprintf("started:%04d", i)] = i + 1
+		}
+		for range 3 {
+			if err := s.Tally(ctx, deltas); err != nil {
+				t.Fatalf("Tally: %v", err)
+			}
+		}
+		got, err := s.Tallies(ctx)
+		if err != nil {
+			t.Fatalf("Tallies: %v", err)
+		}
+		for k, d := range deltas {
+			if got[k] != 3*d {
+				t.Fatalf("tally %s=%d, want %d", k, got[k], 3*d)
+			}
+		}
+		if len(got) != len(deltas) {
+			t.Fatalf("%d tallies, want %d", len(got), len(deltas))
+		}
+	})
+
+	t.Run("TallyIgnoresContextOnceTaken", func(t *testing.T) {
+		// The message that caused the deltas is committed: its counts
+		// must not depend on the caller's context ending afterwards.
+		s := open(t)
+		defer s.Close()
+		cctx, cancel := context.WithCancel(ctx)
+		if err := s.Tally(cctx, map[string]int{"completed": 1}); err != nil {
+			t.Fatalf("Tally: %v", err)
+		}
+		cancel()
+		if err := s.Tally(cctx, map[string]int{"completed": 1, "zero": 0}); err != nil {
+			t.Fatalf("Tally after cancel: %v", err)
+		}
+		got, err := s.Tallies(ctx)
+		if err != nil {
+			t.Fatalf("Tallies: %v", err)
+		}
+		if got["completed"] != 2 {
+			t.Fatalf("completed=%d, want 2", got["completed"])
+		}
+		if _, ok := got["zero"]; ok {
+			t.Fatalf("a zero delta made a counter: %v", got)
+		}
+		if d, ok := s.(bot.TallyDrops); ok && d.DroppedTallies() != 0 {
+			t.Fatalf("DroppedTallies=%d, want 0", d.DroppedTallies())
+		}
+	})
+
 	t.Run("CanceledContext", func(t *testing.T) {
 		s := open(t)
 		defer s.Close()
