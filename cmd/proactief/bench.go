@@ -49,6 +49,8 @@ type benchReport struct {
 	SessionBytes      int     `json:"avg_session_bytes"`
 	IdleBytesPerConv  float64 `json:"idle_heap_bytes_per_conversation"`
 	TalliesDropped    int64   `json:"tallies_dropped"`
+	Load1Before       float64 `json:"load1_before,omitempty"` // 1-minute load average (/proc/loadavg), when known
+	Load1After        float64 `json:"load1_after,omitempty"`
 	OpenSessions      int     `json:"open_check_sessions,omitempty"`
 	OpenMS            float64 `json:"open_check_open_ms,omitempty"`
 	OpenFirstHandleMS float64 `json:"open_check_first_handle_ms,omitempty"`
@@ -185,10 +187,12 @@ func writeProfile(name, path string) {
 // benchLevel runs the conversations at concurrency c and the baseline of
 // the same store, and prints the figures.
 func benchLevel(ctx context.Context, env *Env, out *bufio.Writer, storeURL, dir, path string, n, c int) (benchReport, error) {
+	load := load1()
 	rep, err := benchConversationsIn(ctx, env, storeURL, path, n, c)
 	if err != nil {
 		return rep, err
 	}
+	rep.Load1Before = load
 	kind := "bbolt"
 	if rep.Store != "" {
 		kind = rep.Store
@@ -221,7 +225,25 @@ func benchLevel(ctx context.Context, env *Env, out *bufio.Writer, storeURL, dir,
 	fmt.Fprintf(out, "ratio                %.2f (messages/s over baseline puts/s)\n", rep.Ratio)
 	rep.PeakRSSMB = peakRSSMB()
 	fmt.Fprintf(out, "peak RSS             %.1f MB\n", rep.PeakRSSMB)
+	if rep.Load1Before > 0 {
+		rep.Load1After = load1()
+		fmt.Fprintf(out, "load average         %.2f before, %.2f after (1 minute; other work on the machine slows every figure)\n", rep.Load1Before, rep.Load1After)
+	}
 	return rep, nil
+}
+
+// load1 returns the 1-minute load average, 0 when /proc is not there.
+func load1() float64 {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(data))
+	if len(f) == 0 {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(f[0], 64)
+	return v
 }
 
 // benchEtcdBaseline measures raw conditional puts on the etcd store at url.

@@ -11,7 +11,9 @@
 //	t/<counter>                 an aggregate counter, in decimal
 //	o/<envelope ID>             a bot.Envelope (outbox) as JSON
 //	ok/<session key>/<ID>       the envelope's kind: cancel and erase by key
+//	tally-flush/<instance>      the sequence number of an instance's last counter commit
 //	election/<name>/...         leader election keys (Campaign, Lead)
+//	baseline/...                written and deleted by BaselinePuts (bench only)
 //
 // Every session write is a transaction conditional on the ModRevision the
 // session had when it was read (0 when it was absent). A write that lost
@@ -19,6 +21,24 @@
 // running again on the newer session, so two instances that handle the same
 // chat never lose an answer. The research turns and the research erasure of
 // an Update are part of the same transaction.
+//
+// An instance remembers the sessions it wrote last (Options.SessionCache):
+// the next message of such a conversation is one conditional transaction,
+// without a read first. When another instance wrote the session since, the
+// condition fails and the transaction's else branch returns the newer
+// session, on which fn runs again.
+//
+// Counters are not written per message. Tally adds the deltas to a map in
+// memory; one goroutine per Store commits what gathered at most once per
+// Options.TallyInterval (default 1 s), in one conditional transaction of up
+// to 119 counters plus the instance's marker key tally-flush/<instance>,
+// which holds the commit's sequence number. So the counters cost one
+// transaction a second per instance instead of one per message, and no
+// message waits for them. A commit whose outcome is unknown is resolved
+// by reading the marker, and the next try is conditional on the marker's
+// revision, so a batch is counted exactly once. Tallies commits this
+// Store's pending deltas before it reads; Close commits them, then deletes
+// the marker.
 //
 // When a write's outcome is unknown (the cluster lost its leader while the
 // write was in flight), Update looks at the key's history to learn whether
@@ -48,16 +68,28 @@
 //     directories on encrypted disks and defragment regularly.
 //   - etcd limits a transaction to 128 operations (--max-txn-ops) and a
 //     request to 1.5 MiB (--max-request-bytes): one Update may carry at most
-//     120 research turns, and Tally commits at most 120 counters per
+//     120 research turns, and counters are committed at most 119 per
 //     transaction (more are split, so a large Tally is not atomic as a
 //     whole).
 //   - The database has a size quota (--quota-backend-bytes, 2 GiB by
 //     default, 8 GiB suggested at most); when it is full, writes fail with
 //     bot.ErrUnavailable until the cluster is compacted, defragmented and
 //     its alarm disarmed.
-//   - A Tally whose outcome is unknown (leader lost in flight) is not
-//     retried and returns bot.ErrUnavailable: a counter may then miss a
-//     count, but is never counted twice.
+//   - What a crash can lose: the counts gathered in memory and not yet
+//     committed, that is those of the messages of the last TallyInterval
+//     (1 s by default) plus the time of one commit, on the instance that
+//     crashed. Nothing else: sessions and research records are committed
+//     before Handle returns. The crashed instance's marker key stays
+//     behind (a few bytes). While the cluster cannot take writes, counts
+//     stay in memory and are tried again every TallyInterval (logged at
+//     most once a minute); they are dropped only when Close cannot commit
+//     them within twice RequestTimeout. A drop is logged, counted
+//     (DroppedTallies, the metric proactief_tally_dropped_total) and
+//     returned by Close or the next Tally as bot.ErrTallyDropped.
+//   - Tallies shows other instances' counts as of their last commit, up
+//     to TallyInterval behind.
+//   - The session cache holds up to SessionCache sessions' JSON (2 to 6 kB
+//     each: about 30 MB at the default 10,000).
 //   - Leadership from Campaign and Lead lasts as long as this process keeps
 //     its lease alive (10 seconds without contact); a partitioned leader
 //     learns that it lost only through the context Lead returns.

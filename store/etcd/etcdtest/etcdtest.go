@@ -71,9 +71,19 @@ func Start(t testing.TB, n int) *Cluster {
 	return c
 }
 
+// Options configure NewWith. The zero value is what New starts.
+type Options struct {
+	// Pprof serves the members' Go profiles under /debug/pprof/ on their
+	// client URLs (for measurements).
+	Pprof bool
+}
+
 // New starts an n-member cluster with its data under dir and waits until
 // it has a leader (at most 30 seconds).
-func New(dir string, n int) (*Cluster, error) {
+func New(dir string, n int) (*Cluster, error) { return NewWith(dir, n, Options{}) }
+
+// NewWith is New with options.
+func NewWith(dir string, n int, opts Options) (*Cluster, error) {
 	// Take every port first, then let go of them all together, so that
 	// no two members get the same one.
 	ls := make([]net.Listener, 0, 2*n)
@@ -105,6 +115,7 @@ func New(dir string, n int) (*Cluster, error) {
 		cfg.ClusterState = embed.ClusterStateFlagNew
 		cfg.TickMs, cfg.ElectionMs = 100, 1000
 		cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
+		cfg.EnablePprof = opts.Pprof
 		initial = append(initial, cfg.Name+"="+pu.String())
 		cfgs[i] = cfg
 	}

@@ -22,14 +22,15 @@ import (
 func main() {
 	members := flag.Int("members", 1, "members of the cluster")
 	dir := flag.String("dir", "", "data directory (default: a temporary one, removed at exit)")
+	pprof := flag.Bool("pprof", false, "serve the members' Go profiles under /debug/pprof/ on their client URLs")
 	flag.Parse()
-	if err := run(*members, *dir); err != nil {
+	if err := run(*members, *dir, *pprof); err != nil {
 		fmt.Fprintln(os.Stderr, "etcdloop:", err)
 		os.Exit(1)
 	}
 }
 
-func run(members int, dir string) error {
+func run(members int, dir string, pprof bool) error {
 	if members < 1 {
 		return fmt.Errorf("-members must be at least 1")
 	}
@@ -43,7 +44,7 @@ func run(members int, dir string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	c, err := etcdtest.New(dir, members)
+	c, err := etcdtest.NewWith(dir, members, etcdtest.Options{Pprof: pprof})
 	if err != nil {
 		return err
 	}
