@@ -173,7 +173,7 @@ func (s *Store) Tallies(ctx context.Context) (map[string]int, error) {
 func (s *Store) tallyLoop() {
 	t := &s.tally
 	defer close(t.done)
-	var last time.Time
+	last := time.Now() // the first commit, too, waits for the interval
 	for {
 		var reply chan error
 		select {
