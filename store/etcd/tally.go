@@ -40,9 +40,13 @@ const flushMarkers = "tally-flush/"
 
 // tallyState is the counter deltas a Store gathers.
 type tallyState struct {
+	// Tally adds to one of the shards (in turn), so that messages seldom
+	// wait for each other; the commit loop drains them into pending.
+	shards [16]tallyShard
+	next   atomic.Uint32
+
 	mu      sync.Mutex
-	pending map[string]int
-	closed  bool
+	pending map[string]int // drained from the shards, not yet in a batch
 
 	kick    chan struct{}   // deltas are pending (buffer 1)
 	now     chan chan error // commit what is pending now and answer
@@ -57,6 +61,28 @@ type tallyState struct {
 	lastWarn time.Time   // when a failed commit was last logged
 }
 
+// tallyShard is a part of the deltas gathered since the last drain.
+type tallyShard struct {
+	mu      sync.Mutex
+	pending map[string]int
+	closed  bool // the Store closed: take nothing more
+}
+
+// drain moves the shards' deltas into pending.
+func (t *tallyState) drain() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for i := range t.shards {
+		sh := &t.shards[i]
+		sh.mu.Lock()
+		for k, d := range sh.pending {
+			t.pending[k] += d
+		}
+		clear(sh.pending)
+		sh.mu.Unlock()
+	}
+}
+
 // tallyBatch is one commit of counter deltas.
 type tallyBatch struct {
 	seq    int64
@@ -66,6 +92,9 @@ type tallyBatch struct {
 
 func (t *tallyState) init() {
 	t.pending = map[string]int{}
+	for i := range t.shards {
+		t.shards[i].pending = map[string]int{}
+	}
 	t.kick = make(chan struct{}, 1)
 	t.now = make(chan chan error)
 	t.done = make(chan struct{})
@@ -106,20 +135,21 @@ func (s *Store) markerKey() string { return s.prefix + flushMarkers + s.id }
 // not be committed, and bot.ErrUnavailable after Close.
 func (s *Store) Tally(ctx context.Context, deltas map[string]int) error {
 	t := &s.tally
-	t.mu.Lock()
-	if t.closed {
-		t.mu.Unlock()
+	sh := &t.shards[t.next.Add(1)%uint32(len(t.shards))]
+	sh.mu.Lock()
+	if sh.closed {
+		sh.mu.Unlock()
 		t.drop(counts(deltas))
 		return fmt.Errorf("tally: %w: store closed (%w)", bot.ErrUnavailable, t.report())
 	}
 	added := false
 	for k, d := range deltas {
 		if d != 0 {
-			t.pending[k] += d
+			sh.pending[k] += d
 			added = true
 		}
 	}
-	t.mu.Unlock()
+	sh.mu.Unlock()
 	if added {
 		select {
 		case t.kick <- struct{}{}:
@@ -235,9 +265,12 @@ func (s *Store) tallyLoop() {
 // be committed is dropped, counted and logged.
 func (s *Store) closeTallies() {
 	t := &s.tally
-	t.mu.Lock()
-	t.closed = true
-	t.mu.Unlock()
+	for i := range t.shards {
+		sh := &t.shards[i]
+		sh.mu.Lock()
+		sh.closed = true
+		sh.mu.Unlock()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*s.opts.RequestTimeout)
 	defer cancel()
 	if err := s.flushTallies(ctx); err != nil {
@@ -263,6 +296,7 @@ func (s *Store) closeTallies() {
 // pendingCounts returns the counts gathered but not committed.
 func (s *Store) pendingCounts() int64 {
 	t := &s.tally
+	t.drain()
 	t.mu.Lock()
 	n := counts(t.pending)
 	t.mu.Unlock()
@@ -276,6 +310,7 @@ func (s *Store) pendingCounts() int64 {
 // the deltas stay: the batch in flight as it is, the rest pending.
 func (s *Store) flushTallies(ctx context.Context) error {
 	t := &s.tally
+	t.drain()
 	for {
 		if t.inflight == nil {
 			t.mu.Lock()
