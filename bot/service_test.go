@@ -152,7 +152,8 @@ func TestGoldenSegments(t *testing.T) {
 			h.say(u, "#yes")
 			h.say(u, "ja")
 			h.profile(u, seg)
-			res := h.say(u, "#offer_person")
+			h.say(u, "#offer_person")
+			res := h.say(u, "#week")
 			if res.Phase != dialogue.PhaseClosing {
 				t.Fatalf("state=%v, want %v", res.Phase, dialogue.PhaseClosing)
 			}

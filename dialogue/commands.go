@@ -119,6 +119,10 @@ func (t *turn) setStyle(tone Tone, key string) {
 }
 
 func (t *turn) stop() {
+	if t.st.Followup != nil && t.st.Followup.Pending {
+		t.cancelFollowup(ResultStop)
+		t.say("followup_stopped")
+	}
 	if t.st.Phase == PhaseProfiling {
 		t.st.Stopped = true
 		t.say("stopped_early")

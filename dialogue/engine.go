@@ -51,6 +51,16 @@ type Options struct {
 	// Handover makes a request for a person start a handover to municipal
 	// staff (a desk is configured); false gives the contact route.
 	Handover bool
+	// FollowupAfter is when a follow-up is sent if the person agrees
+	// without choosing a moment; 0 means 168h (a week).
+	FollowupAfter time.Duration
+	// Allowed returns the first moment at or after t at which a message
+	// nobody asked for may be sent (quiet hours); nil means any moment.
+	// It must be pure: the engine calls it with the message's time.
+	Allowed func(t time.Time) time.Time
+	// Campaigns are the deployment's campaigns by deep-link name (see
+	// Campaign); nil means none.
+	Campaigns map[string]Campaign
 }
 
 // Engine runs conversations. It is safe for concurrent use: it keeps no
@@ -91,6 +101,15 @@ type Outcome struct {
 	Sensitive bool
 	// Handover is what the message did to a handover (see handover.go).
 	Handover HandoverStep
+	// Schedule, when set, asks the runtime to send a follow-up later; it
+	// replaces any follow-up still pending for this conversation.
+	Schedule *Scheduled
+	// CancelFollowups asks the runtime to cancel every follow-up still
+	// pending for this conversation.
+	CancelFollowups bool
+	// FollowupResult is the answer to a follow-up this step recorded
+	// (ResultGelukt, ...), "" when none.
+	FollowupResult string
 }
 
 // Trace describes the engine after a step, as `proactief chat --trace` prints it.
@@ -109,11 +128,11 @@ type Trace struct {
 
 // Events of the state machine. Global commands (/opnieuw, /stop, /vergeet)
 // are events valid from every state.
-var allPhases = []string{PhaseWelcome, PhaseConsentKeep, PhaseConsentResearch, PhaseProfiling, PhaseOffer, PhaseClosing, PhaseConfirmErase}
+var allPhases = []string{PhaseWelcome, PhaseConsentKeep, PhaseConsentResearch, PhaseProfiling, PhaseOffer, PhaseClosing, PhaseConfirmErase, PhaseConsentFollowup}
 
 func machineEvents() fsm.Events {
-	notErase := []string{PhaseWelcome, PhaseConsentKeep, PhaseConsentResearch, PhaseProfiling, PhaseOffer, PhaseClosing}
-	return fsm.Events{
+	notErase := []string{PhaseWelcome, PhaseConsentKeep, PhaseConsentResearch, PhaseProfiling, PhaseOffer, PhaseClosing, PhaseConsentFollowup}
+	return append(fsm.Events{
 		{Name: "begin", Src: []string{PhaseWelcome}, Dst: PhaseConsentKeep},
 		{Name: "keep_answered", Src: []string{PhaseConsentKeep}, Dst: PhaseConsentResearch},
 		{Name: "research_answered", Src: []string{PhaseConsentResearch}, Dst: PhaseProfiling},
@@ -124,7 +143,7 @@ func machineEvents() fsm.Events {
 		{Name: "stop", Src: notErase, Dst: PhaseClosing},
 		{Name: "ask_erase", Src: notErase, Dst: PhaseConfirmErase},
 		{Name: "erased", Src: []string{PhaseConfirmErase}, Dst: PhaseWelcome},
-	}
+	}, followupEvents...)
 }
 
 // New returns an engine with the embedded content. It returns an error when
@@ -151,6 +170,12 @@ func New(opts Options) (*Engine, error) {
 	}
 	if opts.ToneMinAnswers <= 0 {
 		opts.ToneMinAnswers = 2
+	}
+	if opts.FollowupAfter <= 0 {
+		opts.FollowupAfter = DefaultFollowupAfter
+	}
+	if err := checkCampaigns(opts.Campaigns); err != nil {
+		return nil, err
 	}
 	return &Engine{content: c, model: opts.Model, opts: opts, events: machineEvents()}, nil
 }
@@ -353,6 +378,10 @@ func (t *turn) handle() {
 		t.paused("")
 		return
 	}
+	if t.in.Choice != "" && t.in.Prompt == promptFollowup {
+		t.followupChoice(t.in.Choice)
+		return
+	}
 	if t.in.Choice != "" && t.in.Prompt != "" && t.in.Prompt != promptPrivacy && t.in.Prompt != t.st.Prompt {
 		t.say("stale_button")
 		t.reask()
@@ -400,7 +429,11 @@ func (t *turn) handle() {
 	case PhaseOffer:
 		t.offer(text)
 	case PhaseClosing:
-		t.say("closed_hint")
+		if !t.followupText(text) {
+			t.say("closed_hint")
+		}
+	case PhaseConsentFollowup:
+		t.consentFollowup(text)
 	case PhaseConfirmErase:
 		t.confirmErase(text)
 	}
@@ -436,5 +469,7 @@ func (t *turn) reask() {
 		t.askOffer(false)
 	case PhaseConfirmErase:
 		t.askEraseQuestion()
+	case PhaseConsentFollowup:
+		t.askFollowup(false)
 	}
 }

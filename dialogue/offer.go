@@ -161,6 +161,9 @@ func (t *turn) takeOffer(id string) {
 	t.fire("offer_answered")
 	t.st.Prompt = ""
 	t.showRoute(id)
+	if t.askFollowupAfterOffer() {
+		return
+	}
 	t.say("closing")
 }
 

@@ -31,6 +31,9 @@ func (t *turn) privacy() {
 	} else if t.st.Consent.Research != nil {
 		cs = append(cs, t.choice("research_on", "btn_research_on"))
 	}
+	if t.st.Consent.Followup != nil && t.st.Consent.Followup.Given {
+		cs = append(cs, t.choice("followup_off", "btn_followup_off"))
+	}
 	cs = append(cs, t.choice("erase", "btn_erase"))
 	// The privacy buttons stay valid whatever is asked next, so they do not
 	// replace the current prompt.
@@ -45,6 +48,7 @@ func (t *turn) privacyChoice(id string) {
 	case "keep_off":
 		t.st.Consent.Keep = now(false)
 		t.say("keep_withdrawn")
+		t.withdrawFollowup(now(false)) // a follow-up needs the answers kept
 	case "keep_on":
 		if t.st.Consent.Keep == nil { // never asked: a forged button gives no consent
 			t.say("stale_button")
@@ -63,6 +67,9 @@ func (t *turn) privacyChoice(id string) {
 		}
 		t.st.Consent.Research = now(true)
 		t.say("research_given")
+	case "followup_off":
+		t.withdrawFollowup(now(false))
+		t.say("followup_withdrawn")
 	case "erase":
 		t.askErase()
 		return

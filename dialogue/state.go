@@ -53,6 +53,7 @@ const (
 	PhaseOffer           = "offer"
 	PhaseClosing         = "closing"
 	PhaseConfirmErase    = "confirm_erase"
+	PhaseConsentFollowup = "consent_followup" // may the bot come back later (followup.go)
 )
 
 // Decision is one recorded answer to a consent question.
@@ -70,6 +71,7 @@ type Consent struct {
 	Research *Decision `json:"research,omitempty"` // may the answers be used anonymously for research
 	Share    *Decision `json:"share,omitempty"`    // may the conversation be shared with a municipal worker (handover)
 	Callback *Decision `json:"callback,omitempty"` // may a phone number be kept to call back
+	Followup *Decision `json:"followup,omitempty"` // may the bot send a message later (asked only with Keep)
 }
 
 // Keeps reports whether the person agreed to keep their answers.
@@ -115,6 +117,8 @@ type State struct {
 	// Handover is the handover sub-state (Handover*), "" when no person
 	// was asked for.
 	Handover string `json:"handover,omitempty"`
+	// Followup is the follow-up planned, if any (followup.go).
+	Followup *Followup `json:"followup,omitempty"`
 }
 
 // Answers returns the answers given so far, in the order asked.
