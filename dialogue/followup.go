@@ -442,8 +442,12 @@ func (t *turn) followupChoice(id string) {
 }
 
 // personRoute sends the person to a person: the same route as the offer's
-// "Ik wil met iemand praten".
+// "Ik wil met iemand praten": the handover when a desk is configured, the
+// contact route otherwise.
 func (t *turn) personRoute() {
+	if t.wantHandover() {
+		return
+	}
 	t.say("offer_person")
 }
 

@@ -330,3 +330,13 @@ func TestCheckCampaign(t *testing.T) {
 		t.Fatalf("New accepted a bad campaign")
 	}
 }
+
+func TestFollowupHulpStartsHandover(t *testing.T) {
+	k := toOffer(t, engineWith(t, Options{Handover: true}), true)
+	k.choose("offer_self")
+	k.choose("week")
+	k.answer("hulp")
+	if k.out.FollowupResult != ResultHulp || k.st.Handover != HandoverAsk {
+		t.Fatalf("hulp: result=%q handover=%q text=%q", k.out.FollowupResult, k.st.Handover, allText(k.out))
+	}
+}

@@ -172,7 +172,23 @@ func (e *encoder) state(st *dialogue.State) {
 		e.decision(st.Consent.Share)
 		e.decision(st.Consent.Callback)
 		e.str(st.Handover)
+		e.decision(st.Consent.Followup)
+		e.followup(st.Followup)
 	})
+}
+
+// followup writes f as JSON bytes (nil: none), like a handover: at most
+// one per conversation, and its fields may grow without a codec change.
+func (e *encoder) followup(f *dialogue.Followup) {
+	if f == nil {
+		e.bytes(nil)
+		return
+	}
+	b, err := json.Marshal(f)
+	if err != nil {
+		panic(fmt.Sprintf("encode followup: %v", err)) // plain data: cannot fail
+	}
+	e.bytes(b)
 }
 
 func (e *encoder) decision(d *dialogue.Decision) {
@@ -500,6 +516,13 @@ func (d *decoder) state(st *dialogue.State) {
 		st.Consent.Share = d.decision()
 		st.Consent.Callback = d.decision()
 		st.Handover = d.str()
+		st.Consent.Followup = d.decision()
+		if b := d.bytes(); b != nil {
+			st.Followup = new(dialogue.Followup)
+			if err := json.Unmarshal(b, st.Followup); err != nil {
+				d.fail("followup")
+			}
+		}
 	})
 }
 

@@ -33,6 +33,7 @@ func fullSession() *bot.Session {
 				Keep:     &dialogue.Decision{Given: true, Version: dialogue.ConsentVersion, At: at, Channel: bot.Telegram},
 				Research: &dialogue.Decision{Given: false, Version: "v0", At: at.In(amsterdam), Channel: bot.Mattermost},
 				Share:    &dialogue.Decision{Given: true, Version: dialogue.ShareVersion, At: at, Channel: bot.Telegram},
+				Followup: &dialogue.Decision{Given: true, Version: dialogue.ConsentVersion, At: at, Channel: bot.Mattermost},
 			},
 			Steps: []dialogue.Step{
 				{Statement: "a", Value: 3, Posterior: [3]float64{0.1, 0.2, 0.7}, Tone: dialogue.Slow, At: at},
@@ -41,6 +42,7 @@ func fullSession() *bot.Session {
 			Pending: "c", Prompt: "q:c", Retries: -2, Style: dialogue.Brief, Forced: dialogue.Autonomy,
 			Trace: true, Shown: 5, Offer: "person", Stopped: true, Done: true, Turns: 1 << 40,
 			Started: at.Add(-time.Hour), Updated: time.Time{}, Handover: dialogue.HandoverOpen,
+			Followup: &dialogue.Followup{About: dialogue.AboutOffer, Due: at.Add(time.Hour), Count: 2, Pending: true, Result: dialogue.ResultNogNiet},
 		},
 		Seen: []bot.Seen{
 			{ID: "1"},
@@ -110,8 +112,8 @@ func TestCodecKnowsEveryField(t *testing.T) {
 	want := map[reflect.Type]string{
 		reflect.TypeFor[bot.Session]():       "Key string, Version uint64, Conv dialogue.State, Seen []bot.Seen, Research string, Handover *bot.Handover, Signals []string, ResearchOut []bot.ResearchTurn, EraseResearch string, Outbox []bot.Envelope, Cancel bot.Cancel",
 		reflect.TypeFor[bot.Seen]():          "ID string, Replies []dialogue.Reply",
-		reflect.TypeFor[dialogue.State]():    "Phase string, Prev string, Lang string, Channel string, Source string, Test bool, Consent dialogue.Consent, Steps []dialogue.Step, Pending string, Prompt string, Retries int, Style dialogue.Tone, Forced dialogue.Tone, Trace bool, Shown int, Offer string, Stopped bool, Done bool, Turns int, Started time.Time, Updated time.Time, Handover string",
-		reflect.TypeFor[dialogue.Consent]():  "Keep *dialogue.Decision, Research *dialogue.Decision, Share *dialogue.Decision, Callback *dialogue.Decision",
+		reflect.TypeFor[dialogue.State]():    "Phase string, Prev string, Lang string, Channel string, Source string, Test bool, Consent dialogue.Consent, Steps []dialogue.Step, Pending string, Prompt string, Retries int, Style dialogue.Tone, Forced dialogue.Tone, Trace bool, Shown int, Offer string, Stopped bool, Done bool, Turns int, Started time.Time, Updated time.Time, Handover string, Followup *dialogue.Followup",
+		reflect.TypeFor[dialogue.Consent]():  "Keep *dialogue.Decision, Research *dialogue.Decision, Share *dialogue.Decision, Callback *dialogue.Decision, Followup *dialogue.Decision",
 		reflect.TypeFor[dialogue.Decision](): "Given bool, Version string, At time.Time, Channel string",
 		reflect.TypeFor[dialogue.Step]():     "Statement string, Value int, Posterior segment.Posterior, Tone dialogue.Tone, At time.Time",
 		reflect.TypeFor[dialogue.Reply]():    "Text string, Choices []dialogue.Choice, Prompt string, Document *dialogue.Document",
