@@ -112,7 +112,14 @@ type ResearchTurn struct {
 	Tone      dialogue.Tone `json:"tone,omitempty"`
 	Segment   int           `json:"segment,omitempty"`
 	Offer     string        `json:"offer,omitempty"`
+	// Followup is FollowupPlanned on the bot's turn that planned a
+	// follow-up (its text is the message to be sent), and the answer
+	// (dialogue.ResultGelukt, ...) on the citizen's turn that gave one.
+	Followup string `json:"followup,omitempty"`
 }
+
+// FollowupPlanned marks the research turn of a planned follow-up.
+const FollowupPlanned = "planned"
 
 // Day coarsens t to the day, as research records keep it.
 func Day(t time.Time) string { return t.UTC().Format("2006-01-02") }

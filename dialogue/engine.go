@@ -51,6 +51,10 @@ type Options struct {
 	// Handover makes a request for a person start a handover to municipal
 	// staff (a desk is configured); false gives the contact route.
 	Handover bool
+	// FollowupChannels are the channels (Input.Channel) that can deliver a
+	// follow-up; the question is asked only there. nil means none: no
+	// follow-ups.
+	FollowupChannels []string
 	// FollowupAfter is when a follow-up is sent if the person agrees
 	// without choosing a moment; 0 means 168h (a week).
 	FollowupAfter time.Duration

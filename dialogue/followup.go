@@ -2,6 +2,7 @@ package dialogue
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -186,10 +187,11 @@ func (t *turn) sayCampaign() {
 }
 
 // canFollowup reports whether the person may be asked for a follow-up:
-// only with consent to keep the answers (a follow-up needs stored state),
-// not after they said no to it, and not past MaxFollowups.
+// only in a channel that can deliver one, with consent to keep the answers
+// (a follow-up needs stored state), not after they said no to it, and not
+// past MaxFollowups.
 func (t *turn) canFollowup() bool {
-	if !t.st.Consent.Keeps() {
+	if !slices.Contains(t.e.opts.FollowupChannels, t.st.Channel) || !t.st.Consent.Keeps() {
 		return false
 	}
 	if d := t.st.Consent.Followup; d != nil && !d.Given {

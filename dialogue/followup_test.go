@@ -20,8 +20,10 @@ func toOffer(t *testing.T, e *Engine, keep bool) *talk {
 	return k
 }
 
+// engineWith makes an engine with follow-ups in the test channel.
 func engineWith(t *testing.T, o Options) *Engine {
 	t.Helper()
+	o.FollowupChannels = append(o.FollowupChannels, "test")
 	e, err := New(o)
 	if err != nil {
 		t.Fatalf("New: %v", err)
@@ -45,10 +47,16 @@ func lastReply(o Outcome) Reply {
 }
 
 func TestFollowupOnlyWithKeepConsent(t *testing.T) {
-	k := toOffer(t, newEngine(t), false)
+	k := toOffer(t, engineWith(t, Options{}), false)
 	k.choose("offer_link")
 	if k.st.Phase != PhaseClosing || k.out.Schedule != nil || k.st.Consent.Followup != nil {
 		t.Fatalf("without keep consent: state=%v schedule=%v", k.st.Phase, k.out.Schedule)
+	}
+	// Nor in a channel that cannot deliver one.
+	k = toOffer(t, newEngine(t), true)
+	k.choose("offer_link")
+	if k.st.Phase != PhaseClosing || k.out.Schedule != nil {
+		t.Fatalf("without a channel for it: state=%v", k.st.Phase)
 	}
 }
 
@@ -105,7 +113,7 @@ func TestFollowupMoments(t *testing.T) {
 		{"morgen", true, 24 * time.Hour},
 		{"ja hoor", true, DefaultFollowupAfter},
 	} {
-		k := toOffer(t, newEngine(t), true)
+		k := toOffer(t, engineWith(t, Options{}), true)
 		k.choose("offer_self")
 		if tc.typed {
 			k.say(tc.answer)
@@ -117,7 +125,7 @@ func TestFollowupMoments(t *testing.T) {
 		}
 	}
 	// The default equal to a fixed moment is offered once.
-	k := toOffer(t, newEngine(t), true)
+	k := toOffer(t, engineWith(t, Options{}), true)
 	k.choose("offer_self")
 	if got := strings.Join(choiceIDs(lastReply(k.out)), ","); got != "yes,tomorrow,two_weeks,no,more" {
 		t.Fatalf("choices=%s", got)
@@ -165,7 +173,7 @@ func (k *talk) answer(id string) {
 }
 
 func TestFollowupAnswers(t *testing.T) {
-	k := toOffer(t, newEngine(t), true)
+	k := toOffer(t, engineWith(t, Options{}), true)
 	k.choose("offer_link")
 	k.choose("week")
 	k.answer("gelukt")
@@ -179,7 +187,7 @@ func TestFollowupAnswers(t *testing.T) {
 	}
 
 	// Nog niet asks again; the second follow-up is the last.
-	k = toOffer(t, newEngine(t), true)
+	k = toOffer(t, engineWith(t, Options{}), true)
 	k.choose("offer_link")
 	k.choose("week")
 	k.answer("nog_niet")
@@ -196,7 +204,7 @@ func TestFollowupAnswers(t *testing.T) {
 	}
 
 	// Ik wil hulp takes the person route.
-	k = toOffer(t, newEngine(t), true)
+	k = toOffer(t, engineWith(t, Options{}), true)
 	k.choose("offer_self")
 	k.choose("week")
 	k.answer("hulp")
@@ -205,7 +213,7 @@ func TestFollowupAnswers(t *testing.T) {
 	}
 
 	// Typed answers count as well once the follow-up has come.
-	k = toOffer(t, newEngine(t), true)
+	k = toOffer(t, engineWith(t, Options{}), true)
 	k.choose("offer_self")
 	k.choose("week")
 	k.now = k.st.Followup.Due.Add(time.Hour)
@@ -217,7 +225,7 @@ func TestFollowupAnswers(t *testing.T) {
 }
 
 func TestFollowupAfterLater(t *testing.T) {
-	k := toOffer(t, newEngine(t), true)
+	k := toOffer(t, engineWith(t, Options{}), true)
 	k.choose("offer_later")
 	k.choose("tomorrow")
 	s := k.out.Schedule
@@ -271,7 +279,7 @@ func TestFollowupCancelled(t *testing.T) {
 			k.st = k.out.State
 		}},
 	} {
-		k := toOffer(t, newEngine(t), true)
+		k := toOffer(t, engineWith(t, Options{}), true)
 		k.choose("offer_link")
 		k.choose("week")
 		tc.do(k)

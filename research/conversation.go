@@ -63,6 +63,10 @@ type Conversation struct {
 	Offer          string   `json:"offer,omitempty"`
 	LastState      string   `json:"last_state"`
 	Turns          []Turn   `json:"turns"`
+	// Followups is how many follow-ups were planned; Outcome the answer to
+	// the last one (OutcomeNoReply when it got none). See followup.go.
+	Followups int    `json:"followups,omitempty"`
+	Outcome   string `json:"outcome,omitempty"`
 }
 
 // Posterior returns the posterior after the last answer, or the study's
@@ -246,6 +250,7 @@ func build(turns []bot.ResearchTurn) Conversation {
 		if t.Offer != "" {
 			c.Offer = t.Offer
 		}
+		c.followup(t)
 	}
 	return c
 }

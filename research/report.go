@@ -112,6 +112,9 @@ type Report struct {
 	TotalHidden   bool      `json:"segments_total_hidden"`
 	DropOff       []DropRow `json:"drop_off"` // most first
 	Consent       Consent   `json:"consent"`
+	// Follow-up outcomes per assigned segment and per campaign (followup.go).
+	OutcomesBySegment  [3]OutcomeRow `json:"outcomes_by_segment"`
+	OutcomesByCampaign []OutcomeRow  `json:"outcomes_by_campaign"`
 }
 
 // Compute loads the conversations matching f and computes the report.
@@ -204,6 +207,7 @@ func Summarize(cs []Conversation, tallies map[string]int, includeTest bool) *Rep
 		KeepYes: get("consent_keep_yes"), KeepNo: get("consent_keep_no"),
 		ResearchYes: get("consent_research_yes"), ResearchNo: get("consent_research_no"),
 	}
+	r.OutcomesBySegment, r.OutcomesByCampaign = outcomes(cs)
 	return r
 }
 
@@ -272,6 +276,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(tw, "\tstarted\tcompleted\trate\n")
 	fmt.Fprintf(tw, "Conversations\t%s\t%s\t%s\n", Count(c.Started), Count(c.Completed), pctOnly(c.Completion()))
 	tw.Flush()
+	r.writeOutcomes(ew)
 	return ew.err
 }
 
