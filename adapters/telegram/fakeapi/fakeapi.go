@@ -117,6 +117,7 @@ type Stats struct {
 	TooManyRequests int            // 429s for exceeding the rate limits
 	Faults          int            // injected faults carried out
 	Sent            int            // messages accepted from the bot
+	Forbidden       int            // 403s for a chat that blocked the bot (Block)
 }
 
 // Answer is the answer to a callback query.
@@ -162,9 +163,10 @@ type update struct {
 }
 
 type chat struct {
-	typ  string
-	next int
-	msgs []*Message
+	typ     string
+	next    int
+	msgs    []*Message
+	blocked bool // the person blocked the bot: sends answer 403
 }
 
 type query struct {
@@ -201,6 +203,22 @@ func New(opts Options) *Server {
 	s.wg.Add(1)
 	go s.deliverWebhook()
 	return s
+}
+
+// Block makes the private chat of user id behave as Telegram does when
+// the person blocked the bot: every message to it is refused with 403
+// Forbidden. Unblock undoes it.
+func (s *Server) Block(id int64) {
+	s.mu.Lock()
+	s.chat(id, "private").blocked = true
+	s.mu.Unlock()
+}
+
+// Unblock undoes Block.
+func (s *Server) Unblock(id int64) {
+	s.mu.Lock()
+	s.chat(id, "private").blocked = false
+	s.mu.Unlock()
 }
 
 // Close shuts the server down.
@@ -911,6 +929,10 @@ func (s *Server) send(method string, p map[string]string, files map[string]Docum
 	m.SentText = m.Text
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if c := s.chats[chatID]; c != nil && c.blocked {
+		s.stats.Forbidden++
+		return nil, &apiError{code: 403, desc: "Forbidden: bot was blocked by the user"}
+	}
 	if wait := s.limit(chatID); wait > 0 {
 		s.stats.TooManyRequests++
 		ra := int(math.Ceil(wait.Seconds()))
