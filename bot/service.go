@@ -96,6 +96,8 @@ type Options struct {
 	// Handover configures handovers to municipal staff; the zero value has
 	// no desk.
 	Handover HandoverOptions
+	// Followup configures follow-ups (quiet hours, lateness).
+	Followup FollowupOptions
 }
 
 // Service runs messages through the store and the dialogue engine.
