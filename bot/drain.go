@@ -156,8 +156,26 @@ func (s *Service) Drain(ctx context.Context, channel string, c Courier, o DrainO
 		if err != nil || addr == "" {
 			return Undeliverable("no_address")
 		}
-		return c.Deliver(ctx, addr, r.Replies)
+		send := func() error {
+			if oc, ok := c.(OnceCourier); ok {
+				return oc.DeliverOnce(ctx, e, addr, r.Replies)
+			}
+			return c.Deliver(ctx, addr, r.Replies)
+		}
+		if e.Kind == KindFollowup {
+			return s.deliverFollowup(ctx, e, send)
+		}
+		return send()
 	})
+}
+
+// OnceCourier is a Courier that delivers each envelope exactly once:
+// DeliverOnce sends nothing of e that an earlier call already delivered
+// (the channel lets it find its own messages by e.ID), so a drainer that
+// crashed between a delivery and Done does not repeat it.
+type OnceCourier interface {
+	Courier
+	DeliverOnce(ctx context.Context, e Envelope, address string, replies []dialogue.Reply) error
 }
 
 // DrainDesk delivers the desk queue into d until ctx ends; it returns nil

@@ -251,6 +251,7 @@ func (s *Service) apply(sess *Session, in Inbound, research string) Result {
 	if handover {
 		replies = append(replies, s.handoverStep(sess, in, out, tally)...)
 	}
+	s.followupOutbox(sess, in, out)
 	if out.Erase || out.EraseResearch || (wasResearch && !out.State.Consent.Researchable()) {
 		sess.EraseResearch = research
 		sess.Research = ""
@@ -267,6 +268,10 @@ func (s *Service) apply(sess *Session, in Inbound, research string) Result {
 		if !out.Sensitive {
 			s.recordResearch(sess, in, out, replies)
 		}
+	} else if !out.Erase && out.State.Consent.Researchable() && out.FollowupResult != "" {
+		// "Ik wil hulp" starts a handover: only the answer is research data.
+		sess.Research = research
+		s.followupResearch(sess, in, out)
 	}
 	sess.markSeen(in.MessageID, replies)
 	trimSeen(sess)
@@ -339,6 +344,7 @@ func (s *Service) recordResearch(sess *Session, in Inbound, out dialogue.Outcome
 		b.Text = r.Text
 		sess.ResearchOut = append(sess.ResearchOut, b)
 	}
+	markFollowup(sess, out)
 	for i := range sess.ResearchOut {
 		sess.ResearchOut[i].Seq = seq + i
 	}
