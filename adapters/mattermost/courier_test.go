@@ -43,7 +43,10 @@ func TestFollowupInDM(t *testing.T) {
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan struct{}, 2)
 	go func() { a.Run(runCtx); done <- struct{}{} }()
-	go func() { svc.Drain(runCtx, bot.Mattermost, a, bot.DrainOptions{Interval: 10 * time.Millisecond}); done <- struct{}{} }()
+	go func() {
+		svc.Drain(runCtx, bot.Mattermost, a, bot.DrainOptions{Interval: 10 * time.Millisecond})
+		done <- struct{}{}
+	}()
 	defer func() { stop(); <-done; <-done }()
 	if err := fake.WaitWebsockets(ctx, botID, 1); err != nil {
 		t.Fatal(err)
