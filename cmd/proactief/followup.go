@@ -55,3 +55,4 @@ func (c followupConfig) engine(o *dialogue.Options, campaigns map[string]dialogu
 }
 
 func init() { serveSettings = append(serveSettings, followupSettings...) }
+

@@ -59,14 +59,20 @@ func openServiceFor(ctx context.Context, env *Env, dbPath string, dep deployment
 	if err != nil {
 		return nil, "", nil, nil, err
 	}
-	eng, err := dialogue.New(dialogue.Options{
+	fu, err := followupFromEnv(env)
+	if err != nil {
+		return nil, "", nil, nil, err
+	}
+	dopts := dialogue.Options{
 		RetentionDays: int(ret.Sessions.Hours() / 24),
 		ResearchDays:  int(ret.Research.Hours() / 24),
 		Municipality:  dep.Municipality,
 		Campaigns:     dep.Campaigns,
 		Content:       dep.Content,
 		Handover:      ho.Desk,
-	})
+	}
+	fu.engine(&dopts)
+	eng, err := dialogue.New(dopts)
 	if err != nil {
 		return nil, "", nil, nil, err
 	}
@@ -86,5 +92,5 @@ func openServiceFor(ctx context.Context, env *Env, dbPath string, dep deployment
 		closeFn()
 		return nil, "", nil, nil, err
 	}
-	return bot.New(st, eng, secret, bot.Options{Handover: ho, Logger: newLogger(env)}), dbPath, el, closeFn, nil
+	return bot.New(st, eng, secret, bot.Options{Handover: ho, Followup: fu.bot, Logger: newLogger(env)}), dbPath, el, closeFn, nil
 }

@@ -214,6 +214,12 @@ func (s *Server) Block(id int64) {
 	s.mu.Unlock()
 }
 
+// WaitForbidden waits until the server refused at least n messages to
+// blocked chats.
+func (s *Server) WaitForbidden(ctx context.Context, n int) error {
+	return s.waitChange(ctx, func() bool { return s.stats.Forbidden >= n })
+}
+
 // Unblock undoes Block.
 func (s *Server) Unblock(id int64) {
 	s.mu.Lock()
@@ -931,6 +937,7 @@ func (s *Server) send(method string, p map[string]string, files map[string]Docum
 	defer s.mu.Unlock()
 	if c := s.chats[chatID]; c != nil && c.blocked {
 		s.stats.Forbidden++
+		s.notify()
 		return nil, &apiError{code: 403, desc: "Forbidden: bot was blocked by the user"}
 	}
 	if wait := s.limit(chatID); wait > 0 {
