@@ -358,33 +358,59 @@ func (t *turn) followupDue() bool {
 // followupText reads typed text as an answer to a follow-up that has come.
 // It reports whether it was one.
 func (t *turn) followupText(text string) bool {
-	if !t.followupDue() {
-		return false
-	}
-	low := strings.ToLower(strings.Trim(text, " .!?"))
-	id := ""
-	switch {
-	case strings.Contains(low, "nog niet") || strings.Contains(low, "not yet"):
-		id = "nog_niet"
-	case strings.Contains(low, "gelukt") || strings.Contains(low, "it worked") || low == "done":
-		id = "gelukt"
-	case strings.Contains(low, "hulp") || strings.Contains(low, "help") || strings.Contains(low, "mens") || strings.Contains(low, "person"):
-		id = "hulp"
-	case strings.Contains(low, "verder") || strings.Contains(low, "go on") || strings.Contains(low, "continue"):
-		id = "verder"
-	case parseYesNo(text) == answerYes:
-		id = "gelukt"
-		if t.st.Followup.About == AboutLater {
-			id = "verder"
-		}
-	case parseYesNo(text) == answerNo:
-		id = "nog_niet"
-	}
+	id := t.followupReply(text)
 	if id == "" {
 		return false
 	}
 	t.followupChoice(id)
 	return true
+}
+
+// followupReply returns the follow-up answer typed text gives ("gelukt",
+// "nog_niet", "hulp", "verder"), "" when it gives none or no follow-up has
+// come.
+func (t *turn) followupReply(text string) string {
+	if !t.followupDue() {
+		return ""
+	}
+	low := strings.ToLower(strings.Trim(text, " .!?"))
+	switch {
+	case strings.Contains(low, "nog niet") || strings.Contains(low, "not yet"):
+		return "nog_niet"
+	case strings.Contains(low, "gelukt") || strings.Contains(low, "it worked") || low == "done":
+		return "gelukt"
+	case strings.Contains(low, "hulp") || strings.Contains(low, "help") || strings.Contains(low, "mens") || strings.Contains(low, "person"):
+		return "hulp"
+	case strings.Contains(low, "verder") || strings.Contains(low, "go on") || strings.Contains(low, "continue"):
+		return "verder"
+	}
+	switch parseYesNo(text) {
+	case answerYes:
+		if t.st.Followup.About == AboutLater {
+			return "verder"
+		}
+		return "gelukt"
+	case answerNo:
+		return "nog_niet"
+	}
+	return ""
+}
+
+// followupHeard reports whether what the understanding step heard in text
+// is, here, an answer to the follow-up question or to a follow-up: "later",
+// "morgen" choose a moment; "nog niet", "ik wil hulp" answer a follow-up.
+// A crisis or an urgent need is never an answer.
+func (t *turn) followupHeard(in Intent, text string) bool {
+	if in == IntentCrisis || in == IntentUrgent {
+		return false
+	}
+	switch {
+	case t.st.Phase == PhaseConsentFollowup:
+		return in == IntentLater || parseMoment(text) != ""
+	case t.st.Phase == PhaseClosing:
+		return t.followupReply(text) != ""
+	}
+	return false
 }
 
 // followupChoice handles an answer to a follow-up message.

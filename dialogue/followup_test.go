@@ -348,3 +348,20 @@ func TestFollowupHulpStartsHandover(t *testing.T) {
 		t.Fatalf("hulp: result=%q handover=%q text=%q", k.out.FollowupResult, k.st.Handover, allText(k.out))
 	}
 }
+
+// TestFollowupWordsAreAnswers: words the understanding step hears as
+// "later" or "a person" answer the follow-up question and the follow-up.
+func TestFollowupWordsAreAnswers(t *testing.T) {
+	k := toOffer(t, engineWith(t, Options{}), true)
+	k.choose("offer_link")
+	k.say("later, over twee weken")
+	if k.out.Schedule == nil || k.out.Schedule.Due.Sub(k.now) != 14*24*time.Hour {
+		t.Fatalf("schedule=%+v text=%q", k.out.Schedule, allText(k.out))
+	}
+	k.now = k.st.Followup.Due.Add(time.Hour)
+	k.out = k.e.Step(k.st, Input{Time: k.now, Text: "nog niet", Channel: "test"})
+	k.st = k.out.State
+	if k.out.FollowupResult != ResultNogNiet {
+		t.Fatalf("nog niet: result=%q text=%q", k.out.FollowupResult, allText(k.out))
+	}
+}

@@ -30,6 +30,10 @@ func (t *turn) understood(m Meaning, urgentOnly bool) bool {
 	if in == IntentCrisis {
 		t.out.Sensitive = true
 	}
+	if t.followupHeard(in, text) {
+		t.out.Intent = IntentNone
+		return false
+	}
 	switch t.st.Phase {
 	case PhaseWelcome:
 		// Nothing asked yet: only what cannot wait is answered before the
