@@ -51,9 +51,9 @@ type OutcomeRow struct {
 	Study string `json:"study,omitempty"`
 }
 
-// followupsShown formats Followups, suppressed also when exactly one
+// FollowupsShown formats Followups, suppressed also when exactly one
 // outcome cell is: the hidden one would follow by subtraction.
-func (r OutcomeRow) followupsShown() string {
+func (r OutcomeRow) FollowupsShown() string {
 	hidden := 0
 	for _, k := range Outcomes {
 		if r.Outcome[k] < MinCell {
@@ -71,6 +71,10 @@ func (r OutcomeRow) Answered() int { return r.Followups - r.Outcome[OutcomeNoRep
 
 // Gelukt is the share of answered follow-ups that said it worked out.
 func (r OutcomeRow) Gelukt() Cell { return Cell{Of: r.Outcome["gelukt"], N: r.Answered()} }
+
+// GeluktShown formats Gelukt as a percentage, or Suppressed when either
+// count behind it is small.
+func (r OutcomeRow) GeluktShown() string { return pctOnly(r.Gelukt()) }
 
 // Completion is the share of the group's conversations that reached the offer.
 func (r OutcomeRow) Completion() Cell { return Cell{Of: r.Completed, N: r.Conversations} }
@@ -139,11 +143,11 @@ func (r *Report) writeOutcomes(ew *errWriter) {
 		fmt.Fprintf(tw, "\tgelukt of answered\n")
 	}
 	row := func(tw *tabwriter.Writer, o OutcomeRow) {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s", o.Group, Count(o.Conversations), Count(o.Completed), o.followupsShown())
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s", o.Group, Count(o.Conversations), Count(o.Completed), o.FollowupsShown())
 		for _, k := range Outcomes {
 			fmt.Fprintf(tw, "\t%s", Count(o.Outcome[k]))
 		}
-		fmt.Fprintf(tw, "\t%s", pctOnly(o.Gelukt()))
+		fmt.Fprintf(tw, "\t%s", o.GeluktShown())
 	}
 	p("\n5. Follow-ups per segment (the outcome of the last follow-up of each conversation)\n")
 	p("   study: what the study says about taking up proactive help in that segment\n\n")

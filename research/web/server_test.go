@@ -615,6 +615,8 @@ func TestStudyTable(t *testing.T) {
 			t.Errorf("%s segment 1: got %v, want %q", row.ID, m, want)
 		}
 	}
+	// Follow-up outcomes per segment and campaign, with the study beside them.
+	wantContains(t, body, "4. Vervolgberichten per segment en per campagne", "geen antwoord", "91% of those who used one", "(no campaign)")
 	_, body = c.get("/studie?kanaal=mattermost")
 	wantContains(t, body, `<option value="mattermost" selected>`)
 }
