@@ -62,9 +62,6 @@ type Options struct {
 	// nobody asked for may be sent (quiet hours); nil means any moment.
 	// It must be pure: the engine calls it with the message's time.
 	Allowed func(t time.Time) time.Time
-	// Campaigns are the deployment's campaigns by deep-link name (see
-	// Campaign); nil means none.
-	Campaigns map[string]Campaign
 }
 
 // Engine runs conversations. It is safe for concurrent use: it keeps no
@@ -177,9 +174,6 @@ func New(opts Options) (*Engine, error) {
 	}
 	if opts.FollowupAfter <= 0 {
 		opts.FollowupAfter = DefaultFollowupAfter
-	}
-	if err := checkCampaigns(opts.Campaigns); err != nil {
-		return nil, err
 	}
 	return &Engine{content: c, model: opts.Model, opts: opts, events: machineEvents()}, nil
 }

@@ -1,7 +1,6 @@
 package dialogue
 
 import (
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -58,54 +57,6 @@ type Scheduled struct {
 	Due time.Time
 	// Replies are the messages to send, rendered in the person's tone.
 	Replies []Reply
-}
-
-// Campaign is a deployment's campaign: a letter or text message from the
-// municipality with a Telegram deep link (https://t.me/BOT?start=NAME).
-// Its text is the first thing the person reads: why they hear from the
-// municipality.
-type Campaign struct {
-	// Text is the Dutch text, shown before the consent questions.
-	Text string
-	// English is the text for English speakers; "" means Text.
-	English string
-}
-
-// MaxCampaignText bounds a campaign's text, in bytes.
-const MaxCampaignText = 1000
-
-// CheckCampaign reports whether name can be a deep-link parameter that the
-// engine recognises (ASCII letters, digits, - and _, at most 64, fewer than
-// six digits, lower case) and text is a usable campaign text. The error
-// says what is wrong, for the person who edits the deployment file.
-func CheckCampaign(name string, c Campaign) error {
-	if name == "" {
-		return fmt.Errorf("campaign: empty name")
-	}
-	if sourceParam(name) != name {
-		return fmt.Errorf("campaign %q: a name is lower case ASCII letters, digits, - or _ (at most 64, fewer than 6 digits)", name)
-	}
-	for _, text := range []string{c.Text, c.English} {
-		if len(text) > MaxCampaignText {
-			return fmt.Errorf("campaign %q: text longer than %d bytes", name, MaxCampaignText)
-		}
-		if placeholderRE.MatchString(text) {
-			return fmt.Errorf("campaign %q: text has a {placeholder}; campaign texts are shown as they are", name)
-		}
-	}
-	if strings.TrimSpace(c.Text) == "" {
-		return fmt.Errorf("campaign %q: empty text", name)
-	}
-	return nil
-}
-
-func checkCampaigns(cs map[string]Campaign) error {
-	for name, c := range cs {
-		if err := CheckCampaign(name, c); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // followupSpec are the content keys of this file, merged into messageSpec.
@@ -167,23 +118,6 @@ var followupMoments = []struct {
 	{"tomorrow", 24 * time.Hour},
 	{"week", 7 * 24 * time.Hour},
 	{"two_weeks", 14 * 24 * time.Hour},
-}
-
-// sayCampaign shows the campaign's text, the first thing a person who came
-// through a deep link reads.
-func (t *turn) sayCampaign() {
-	if t.st.Source == "" || t.e.opts.Campaigns == nil {
-		return
-	}
-	c, ok := t.e.opts.Campaigns[t.st.Source]
-	if !ok {
-		return
-	}
-	text := c.Text
-	if t.st.Lang == "en" && c.English != "" {
-		text = c.English
-	}
-	t.out.Replies = append(t.out.Replies, Reply{Text: strings.TrimSpace(text)})
 }
 
 // canFollowup reports whether the person may be asked for a follow-up:

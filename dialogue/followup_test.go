@@ -294,51 +294,6 @@ func TestFollowupCancelled(t *testing.T) {
 	}
 }
 
-func TestCampaignTextFirst(t *testing.T) {
-	e := engineWith(t, Options{Campaigns: map[string]Campaign{
-		"brief-huur": {Text: "Je kreeg een brief van de gemeente over je huur.", English: "You got a letter about your rent."},
-	}})
-	out := e.Step(State{}, Input{Time: time.Unix(1, 0), Text: "/start brief-huur", Channel: "test"})
-	if out.State.Source != "brief-huur" || len(out.Replies) < 2 || out.Replies[0].Text != "Je kreeg een brief van de gemeente over je huur." {
-		t.Fatalf("source=%q first=%q", out.State.Source, out.Replies[0].Text)
-	}
-	if out.State.Phase != PhaseConsentKeep {
-		t.Fatalf("state=%v", out.State.Phase)
-	}
-	out = e.Step(State{}, Input{Time: time.Unix(1, 0), Text: "/start brief-huur", Channel: "test", Lang: "en"})
-	if out.Replies[0].Text != "You got a letter about your rent." {
-		t.Fatalf("english first=%q", out.Replies[0].Text)
-	}
-	// An unknown campaign is recorded as the source, without a text.
-	out = e.Step(State{}, Input{Time: time.Unix(1, 0), Text: "/start poster", Channel: "test"})
-	if out.State.Source != "poster" || strings.Contains(allText(out), "brief") {
-		t.Fatalf("unknown: source=%q text=%q", out.State.Source, allText(out))
-	}
-}
-
-func TestCheckCampaign(t *testing.T) {
-	good := Campaign{Text: "Je kreeg een brief."}
-	if err := CheckCampaign("brief-2026_a", good); err != nil {
-		t.Fatalf("good campaign: %v", err)
-	}
-	for name, c := range map[string]Campaign{
-		"":              good,
-		"Brief":         good,
-		"brief huur":    good,
-		"tel0612345678": good,
-		"brief":         {Text: "  "},
-		"x":             {Text: "Hoi {naam}"},
-		"y":             {Text: strings.Repeat("a", MaxCampaignText+1)},
-	} {
-		if err := CheckCampaign(name, c); err == nil {
-			t.Errorf("CheckCampaign(%q, %q) = nil, want an error", name, c.Text)
-		}
-	}
-	if _, err := New(Options{Campaigns: map[string]Campaign{"Bad Name": good}}); err == nil {
-		t.Fatalf("New accepted a bad campaign")
-	}
-}
-
 func TestFollowupHulpStartsHandover(t *testing.T) {
 	k := toOffer(t, engineWith(t, Options{Handover: true}), true)
 	k.choose("offer_self")

@@ -15,19 +15,44 @@ import (
 	"time"
 
 	qrcode "github.com/yeqown/go-qrcode/v2"
-
-	"github.com/proactief/proactief/dialogue"
 )
 
 func init() {
 	register(command{name: "campaign", summary: "a campaign's Telegram deep link and QR code (campaign link NAME)", run: runCampaign})
 }
 
-// deploymentCampaigns returns the campaigns of the deployment file, by
-// deep-link name; nil when none are configured. The deployment file's
-// reader sets it (issue 16); until then there are none, and any valid
-// name is accepted.
-var deploymentCampaigns = func(env *Env) (map[string]dialogue.Campaign, error) { return nil, nil }
+// campaign is a campaign of the deployment file: its deep-link name and
+// the text the conversation opens with.
+type campaign struct {
+	Name, Text string
+}
+
+// deploymentCampaigns returns the campaigns of the deployment file; nil
+// when none are configured. It is where the deployment file's reader
+// (issue 16: [[campaign]] name, text) plugs in; until then there are none,
+// and any valid name is accepted.
+var deploymentCampaigns = func(env *Env) ([]campaign, error) { return nil, nil }
+
+// validCampaignName is the rule /start applies to a deep-link parameter
+// before it keeps it as a campaign (dialogue's sourceParam): ASCII letters,
+// digits, - and _, at most 64, fewer than six digits (a phone, BSN or
+// customer number is never a campaign), lower case.
+func validCampaignName(name string) bool {
+	if name == "" || len(name) > 64 || strings.ToLower(name) != name {
+		return false
+	}
+	digits := 0
+	for _, r := range name {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r >= 'a' && r <= 'z', r == '-', r == '_':
+		default:
+			return false
+		}
+	}
+	return digits < 6
+}
 
 const campaignUsage = `campaign link NAME [--bot USERNAME] [--out FILE.png] [--size PIXELS]
 
@@ -64,27 +89,27 @@ func runCampaign(ctx context.Context, env *Env, args []string) error {
 	if *size < 1 || *size > 100 {
 		return fmt.Errorf("--size %d: want 1 to 100 pixels per module", *size)
 	}
+	if !validCampaignName(name) {
+		return fmt.Errorf("campaign %q: a name is lower-case letters, digits, - or _ (at most 64, fewer than 6 digits)", name)
+	}
 	known, err := deploymentCampaigns(env)
 	if err != nil {
 		return err
 	}
-	c, ok := known[name]
-	switch {
-	case known != nil && !ok:
+	var c campaign
+	ok := false
+	for _, k := range known {
+		if k.Name == name {
+			c, ok = k, true
+		}
+	}
+	if known != nil && !ok {
 		names := make([]string, 0, len(known))
-		for n := range known {
-			names = append(names, n)
+		for _, k := range known {
+			names = append(names, k.Name)
 		}
 		sort.Strings(names)
 		return fmt.Errorf("no campaign %q in the deployment file (campaigns: %s)", name, strings.Join(names, ", "))
-	case ok:
-		if err := dialogue.CheckCampaign(name, c); err != nil {
-			return err
-		}
-	default:
-		if err := dialogue.CheckCampaign(name, dialogue.Campaign{Text: "-"}); err != nil {
-			return err
-		}
 	}
 	username := strings.TrimPrefix(strings.TrimSpace(*botName), "@")
 	if username == "" {

@@ -67,8 +67,8 @@ func TestCampaignLink(t *testing.T) {
 	// --bot wins, and a configured campaign shows its text.
 	old := deploymentCampaigns
 	defer func() { deploymentCampaigns = old }()
-	deploymentCampaigns = func(*Env) (map[string]dialogue.Campaign, error) {
-		return map[string]dialogue.Campaign{"brief-huur": {Text: "Je kreeg een brief over je huur."}}, nil
+	deploymentCampaigns = func(*Env) ([]campaign, error) {
+		return []campaign{{Name: "brief-huur", Text: "Je kreeg een brief over je huur."}}, nil
 	}
 	out.Reset()
 	if err := run(context.Background(), env, []string{"campaign", "link", "brief-huur", "--bot", "@gemeente_bot", "--out", path}); err != nil {
@@ -116,6 +116,22 @@ func TestQRLibraryOnlyInCmd(t *testing.T) {
 		}
 		if strings.Contains(deps, "github.com/yeqown/") {
 			t.Errorf("%s depends on the QR code library", pkg)
+		}
+	}
+}
+
+// TestCampaignNameRuleMatchesStart: a name the command accepts is exactly
+// one that /start keeps as the conversation's source.
+func TestCampaignNameRuleMatchesStart(t *testing.T) {
+	eng, err := dialogue.New(dialogue.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"brief-huur", "sms_2026", "a", "Brief", "brief huur", "tel0612345678", "12345x", "123456", strings.Repeat("a", 64), strings.Repeat("a", 65), "café", "x.y"} {
+		out := eng.Step(dialogue.State{}, dialogue.Input{Text: "/start " + name, Channel: "test"})
+		kept := out.State.Source == name
+		if got := validCampaignName(name); got != kept {
+			t.Errorf("validCampaignName(%q) = %v, but /start keeps it: %v", name, got, kept)
 		}
 	}
 }

@@ -46,13 +46,11 @@ func followupFromEnv(env *Env) (followupConfig, error) {
 
 // engine sets the engine's follow-up options: asked in the channels that
 // deliver them (Telegram, Mattermost), at the configured default, outside
-// quiet hours; and the deployment's campaigns.
-func (c followupConfig) engine(o *dialogue.Options, campaigns map[string]dialogue.Campaign) {
+// quiet hours.
+func (c followupConfig) engine(o *dialogue.Options) {
 	o.FollowupChannels = []string{bot.Telegram, bot.Mattermost}
 	o.FollowupAfter = c.after
 	o.Allowed = c.bot.Allowed
-	o.Campaigns = campaigns
 }
 
 func init() { serveSettings = append(serveSettings, followupSettings...) }
-
