@@ -16,10 +16,12 @@ import (
 // and skips one that is more than MaxLate late (after downtime), counted
 // as "outbox_dropped:late".
 //
-// Delivery is at least once on Telegram (no idempotency key: a crash
-// between the send and its record sends the follow-up again) and exactly
-// once per envelope in the sense that Done removes it after a confirmed
-// send; see Drain.
+// Delivery is at least once on Telegram (no idempotency key: when the
+// process dies between the send and Done, the follow-up is sent again
+// after the restart; it is never lost) and exactly once in Mattermost (the
+// adapter is an OnceCourier: its posts carry the envelope ID). Tests:
+// TestFollowupAtLeastOnceOnTelegram, TestFollowupOnceCourier, and
+// adapters/mattermost TestDeliverOnce.
 
 // DefaultFollowupLate is how late a follow-up may still be sent.
 const DefaultFollowupLate = 48 * time.Hour
