@@ -85,6 +85,7 @@ type followupEnv struct {
 	mu      sync.Mutex
 	now     time.Time
 	quiet   bot.QuietHours
+	who     string // the Telegram user talking; "" is 4242
 }
 
 func (e *followupEnv) clock() time.Time {
@@ -132,14 +133,14 @@ func (e *followupEnv) open() {
 	e.svc = bot.New(e.store, eng, secret, bot.Options{Now: e.clock, Followup: fo})
 }
 
-// send is one Telegram message from user 4242 (a tap with a leading "#").
+// send is one Telegram message from the env's user (a tap with a leading "#").
 func (e *followupEnv) send(text string) bot.Result {
 	e.t.Helper()
 	e.mu.Lock()
 	e.now = e.now.Add(time.Second)
 	at := e.now
 	e.mu.Unlock()
-	in := bot.Inbound{Channel: bot.Telegram, UserID: "4242", Address: "4242", Text: text, Time: at}
+	in := bot.Inbound{Channel: bot.Telegram, UserID: e.user(), Address: e.user(), Text: text, Time: at}
 	if strings.HasPrefix(text, "#") {
 		in.Text, in.Choice = "", text[1:]
 		in.Prompt = e.prompt()
@@ -162,7 +163,14 @@ func (e *followupEnv) prompt() string {
 	return s.Conv.Prompt
 }
 
-func (e *followupEnv) key() string { return e.svc.Pseudonyms().Key(bot.Telegram, "4242") }
+func (e *followupEnv) key() string { return e.svc.Pseudonyms().Key(bot.Telegram, e.user()) }
+
+func (e *followupEnv) user() string {
+	if e.who == "" {
+		return "4242"
+	}
+	return e.who
+}
 
 func (e *followupEnv) envelopes() []bot.Envelope {
 	var out []bot.Envelope
@@ -441,5 +449,24 @@ func TestFollowupOnceCourier(t *testing.T) {
 	<-done
 	if sent, _ := oc.count(); sent != 1 {
 		t.Fatalf("sent %d times through a courier that knows envelope ids, want exactly once", sent)
+	}
+}
+
+// TestFollowupBacklogOldestFirst: after downtime, due follow-ups go out
+// oldest first.
+func TestFollowupBacklogOldestFirst(t *testing.T) {
+	e := newFollowupEnv(t, "off")
+	users := []string{"5003", "5001", "5002"}
+	for _, u := range users {
+		e.who = u
+		e.agree()
+		e.set(e.clock().Add(time.Hour))
+	}
+	e.set(e.clock().Add(24 * time.Hour)) // down for a day
+	e.drain(func() bool { n, _ := e.courier.count(); return n == len(users) })
+	for i, d := range e.courier.sent {
+		if d.address != users[i] {
+			t.Fatalf("delivery %d went to %s, want %s (oldest first)", i, d.address, users[i])
+		}
 	}
 }
