@@ -403,15 +403,10 @@ func (t *turn) followupChoice(id string) {
 	}
 }
 
-// personRoute sends the person to a person: the same route as the offer's
-// "Ik wil met iemand praten": the handover when a desk is configured, the
-// contact route otherwise.
-func (t *turn) personRoute() {
-	if t.wantHandover() {
-		return
-	}
-	t.say("offer_person")
-}
+// personRoute sends the person to a person, as "Ik wil met iemand
+// praten" does: the handover when a desk is configured, the
+// municipality's contact route otherwise.
+func (t *turn) personRoute() { t.wantPerson() }
 
 // cancelFollowup cancels a pending follow-up (/stop, Stop, consent
 // withdrawn), recording result when it had come already.

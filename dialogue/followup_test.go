@@ -21,7 +21,7 @@ func toOffer(t *testing.T, e *Engine, keep bool) *talk {
 }
 
 // engineWith makes an engine with follow-ups in the test channel.
-func engineWith(t *testing.T, o Options) *Engine {
+func followupEngine(t *testing.T, o Options) *Engine {
 	t.Helper()
 	o.FollowupChannels = append(o.FollowupChannels, "test")
 	e, err := New(o)
@@ -47,7 +47,7 @@ func lastReply(o Outcome) Reply {
 }
 
 func TestFollowupOnlyWithKeepConsent(t *testing.T) {
-	k := toOffer(t, engineWith(t, Options{}), false)
+	k := toOffer(t, followupEngine(t, Options{}), false)
 	k.choose("offer_link")
 	if k.st.Phase != PhaseClosing || k.out.Schedule != nil || k.st.Consent.Followup != nil {
 		t.Fatalf("without keep consent: state=%v schedule=%v", k.st.Phase, k.out.Schedule)
@@ -61,7 +61,7 @@ func TestFollowupOnlyWithKeepConsent(t *testing.T) {
 }
 
 func TestFollowupConsentAndDefault(t *testing.T) {
-	e := engineWith(t, Options{FollowupAfter: 5 * time.Second})
+	e := followupEngine(t, Options{FollowupAfter: 5 * time.Second})
 	k := toOffer(t, e, true)
 	k.choose("offer_link")
 	if k.st.Phase != PhaseConsentFollowup || k.st.Prompt != promptFollowupConsent {
@@ -113,7 +113,7 @@ func TestFollowupMoments(t *testing.T) {
 		{"morgen", true, 24 * time.Hour},
 		{"ja hoor", true, DefaultFollowupAfter},
 	} {
-		k := toOffer(t, engineWith(t, Options{}), true)
+		k := toOffer(t, followupEngine(t, Options{}), true)
 		k.choose("offer_self")
 		if tc.typed {
 			k.say(tc.answer)
@@ -125,7 +125,7 @@ func TestFollowupMoments(t *testing.T) {
 		}
 	}
 	// The default equal to a fixed moment is offered once.
-	k := toOffer(t, engineWith(t, Options{}), true)
+	k := toOffer(t, followupEngine(t, Options{}), true)
 	k.choose("offer_self")
 	if got := strings.Join(choiceIDs(lastReply(k.out)), ","); got != "yes,tomorrow,two_weeks,no,more" {
 		t.Fatalf("choices=%s", got)
@@ -154,7 +154,7 @@ func TestFollowupQuietHoursMoveDue(t *testing.T) {
 		}
 		return t
 	}
-	k := toOffer(t, engineWith(t, Options{FollowupAfter: time.Minute, Allowed: allowed}), true)
+	k := toOffer(t, followupEngine(t, Options{FollowupAfter: time.Minute, Allowed: allowed}), true)
 	k.choose("offer_link")
 	k.choose("yes")
 	if k.out.Schedule == nil || k.out.Schedule.Due.Hour() != 12 || !k.st.Followup.Due.Equal(k.out.Schedule.Due) {
@@ -173,7 +173,7 @@ func (k *talk) answer(id string) {
 }
 
 func TestFollowupAnswers(t *testing.T) {
-	k := toOffer(t, engineWith(t, Options{}), true)
+	k := toOffer(t, followupEngine(t, Options{}), true)
 	k.choose("offer_link")
 	k.choose("week")
 	k.answer("gelukt")
@@ -187,7 +187,7 @@ func TestFollowupAnswers(t *testing.T) {
 	}
 
 	// Nog niet asks again; the second follow-up is the last.
-	k = toOffer(t, engineWith(t, Options{}), true)
+	k = toOffer(t, followupEngine(t, Options{}), true)
 	k.choose("offer_link")
 	k.choose("week")
 	k.answer("nog_niet")
@@ -204,7 +204,7 @@ func TestFollowupAnswers(t *testing.T) {
 	}
 
 	// Ik wil hulp takes the person route.
-	k = toOffer(t, engineWith(t, Options{}), true)
+	k = toOffer(t, followupEngine(t, Options{}), true)
 	k.choose("offer_self")
 	k.choose("week")
 	k.answer("hulp")
@@ -213,7 +213,7 @@ func TestFollowupAnswers(t *testing.T) {
 	}
 
 	// Typed answers count as well once the follow-up has come.
-	k = toOffer(t, engineWith(t, Options{}), true)
+	k = toOffer(t, followupEngine(t, Options{}), true)
 	k.choose("offer_self")
 	k.choose("week")
 	k.now = k.st.Followup.Due.Add(time.Hour)
@@ -225,7 +225,7 @@ func TestFollowupAnswers(t *testing.T) {
 }
 
 func TestFollowupAfterLater(t *testing.T) {
-	k := toOffer(t, engineWith(t, Options{}), true)
+	k := toOffer(t, followupEngine(t, Options{}), true)
 	k.choose("offer_later")
 	k.choose("tomorrow")
 	s := k.out.Schedule
@@ -279,7 +279,7 @@ func TestFollowupCancelled(t *testing.T) {
 			k.st = k.out.State
 		}},
 	} {
-		k := toOffer(t, engineWith(t, Options{}), true)
+		k := toOffer(t, followupEngine(t, Options{}), true)
 		k.choose("offer_link")
 		k.choose("week")
 		tc.do(k)
@@ -295,7 +295,7 @@ func TestFollowupCancelled(t *testing.T) {
 }
 
 func TestFollowupHulpStartsHandover(t *testing.T) {
-	k := toOffer(t, engineWith(t, Options{Handover: true}), true)
+	k := toOffer(t, followupEngine(t, Options{Handover: true}), true)
 	k.choose("offer_self")
 	k.choose("week")
 	k.answer("hulp")
@@ -307,7 +307,7 @@ func TestFollowupHulpStartsHandover(t *testing.T) {
 // TestFollowupWordsAreAnswers: words the understanding step hears as
 // "later" or "a person" answer the follow-up question and the follow-up.
 func TestFollowupWordsAreAnswers(t *testing.T) {
-	k := toOffer(t, engineWith(t, Options{}), true)
+	k := toOffer(t, followupEngine(t, Options{}), true)
 	k.choose("offer_link")
 	k.say("later, over twee weken")
 	if k.out.Schedule == nil || k.out.Schedule.Due.Sub(k.now) != 14*24*time.Hour {
