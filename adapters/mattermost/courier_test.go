@@ -66,8 +66,8 @@ func TestFollowupInDM(t *testing.T) {
 	say("/start", "bewaren")
 	say("1", "onderzoek")   // keep: yes
 	say("1", "Klopt dat")   // research: yes
-	say("/stop", "Wat wil") // to the offer
-	say("1", "bericht")     // an offer: the follow-up question
+	say("/stop", "Later") // to the offer
+	say("2", "bericht")   // looking online: the follow-up question
 	before := len(fake.Posts(botID))
 	say("1", "Is het gelukt") // yes: the follow-up comes at once (1ms)
 	posts := fake.Posts(botID)[before:]

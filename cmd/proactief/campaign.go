@@ -15,49 +15,29 @@ import (
 	"time"
 
 	qrcode "github.com/yeqown/go-qrcode/v2"
+
+	"github.com/proactief/proactief/dialogue"
 )
 
 func init() {
 	register(command{name: "campaign", summary: "a campaign's Telegram deep link and QR code (campaign link NAME)", run: runCampaign})
 }
 
-// campaign is a campaign of the deployment file: its deep-link name and
-// the text the conversation opens with.
-type campaign struct {
-	Name, Text string
+// deploymentCampaigns returns the campaigns of the deployment file at
+// path ("" for none); nil when it names none.
+var deploymentCampaigns = func(path string) ([]dialogue.Campaign, error) {
+	dep, err := loadDeployment(path)
+	if err != nil {
+		return nil, err
+	}
+	return dep.Campaigns, nil
 }
 
-// deploymentCampaigns returns the campaigns of the deployment file; nil
-// when none are configured. It is where the deployment file's reader
-// (issue 16: [[campaign]] name, text) plugs in; until then there are none,
-// and any valid name is accepted.
-var deploymentCampaigns = func(env *Env) ([]campaign, error) { return nil, nil }
-
-// validCampaignName is the rule /start applies to a deep-link parameter
-// before it keeps it as a campaign (dialogue's sourceParam): ASCII letters,
-// digits, - and _, at most 64, fewer than six digits (a phone, BSN or
-// customer number is never a campaign), lower case.
-func validCampaignName(name string) bool {
-	if name == "" || len(name) > 64 || strings.ToLower(name) != name {
-		return false
-	}
-	digits := 0
-	for _, r := range name {
-		switch {
-		case r >= '0' && r <= '9':
-			digits++
-		case r >= 'a' && r <= 'z', r == '-', r == '_':
-		default:
-			return false
-		}
-	}
-	return digits < 6
-}
-
-const campaignUsage = `campaign link NAME [--bot USERNAME] [--out FILE.png] [--size PIXELS]
+const campaignUsage = `campaign link NAME [--config FILE] [--bot USERNAME] [--out FILE.png] [--size PIXELS]
 
 Prints the Telegram deep link of campaign NAME (https://t.me/BOT?start=NAME)
-and writes it as a QR code PNG, for printing on letters. The bot's
+and writes it as a QR code PNG, for printing on letters. NAME must be a
+[[campaign]] of the deployment file when it has any. The bot's
 username comes from --bot, else TELEGRAM_BOT_USERNAME, else the Bot API
 (TELEGRAM_BOT_TOKEN or TELEGRAM_BOT_TOKEN_FILE, TELEGRAM_API_URL).`
 
@@ -75,6 +55,7 @@ func runCampaign(ctx context.Context, env *Env, args []string) error {
 		name, args = args[0], args[1:]
 	}
 	fs := newFlagSet(env, "campaign link", campaignUsage)
+	config := fs.String("config", env.Getenv("PROACTIEF_CONFIG"), "deployment file (env PROACTIEF_CONFIG)")
 	botName := fs.String("bot", "", "the bot's Telegram username (env TELEGRAM_BOT_USERNAME)")
 	out := fs.String("out", "", "the QR code PNG to write (default NAME.png)")
 	size := fs.Int("size", 8, "pixels per QR module (8 gives about 3 cm at 300 dpi)")
@@ -89,14 +70,14 @@ func runCampaign(ctx context.Context, env *Env, args []string) error {
 	if *size < 1 || *size > 100 {
 		return fmt.Errorf("--size %d: want 1 to 100 pixels per module", *size)
 	}
-	if !validCampaignName(name) {
+	if !dialogue.ValidCampaignName(name) {
 		return fmt.Errorf("campaign %q: a name is lower-case letters, digits, - or _ (at most 64, fewer than 6 digits)", name)
 	}
-	known, err := deploymentCampaigns(env)
+	known, err := deploymentCampaigns(*config)
 	if err != nil {
 		return err
 	}
-	var c campaign
+	var c dialogue.Campaign
 	ok := false
 	for _, k := range known {
 		if k.Name == name {

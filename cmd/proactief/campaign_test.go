@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/proactief/proactief/adapters/telegram/fakeapi"
+	"github.com/proactief/proactief/bot"
 	"github.com/proactief/proactief/dialogue"
 )
 
@@ -67,8 +68,8 @@ func TestCampaignLink(t *testing.T) {
 	// --bot wins, and a configured campaign shows its text.
 	old := deploymentCampaigns
 	defer func() { deploymentCampaigns = old }()
-	deploymentCampaigns = func(*Env) ([]campaign, error) {
-		return []campaign{{Name: "brief-huur", Text: "Je kreeg een brief over je huur."}}, nil
+	deploymentCampaigns = func(string) ([]dialogue.Campaign, error) {
+		return []dialogue.Campaign{{Name: "brief-huur", Text: "Je kreeg een brief over je huur."}}, nil
 	}
 	out.Reset()
 	if err := run(context.Background(), env, []string{"campaign", "link", "brief-huur", "--bot", "@gemeente_bot", "--out", path}); err != nil {
@@ -120,18 +121,54 @@ func TestQRLibraryOnlyInCmd(t *testing.T) {
 	}
 }
 
-// TestCampaignNameRuleMatchesStart: a name the command accepts is exactly
-// one that /start keeps as the conversation's source.
-func TestCampaignNameRuleMatchesStart(t *testing.T) {
-	eng, err := dialogue.New(dialogue.Options{})
+// TestCampaignFromDeploymentFile: a [[campaign]] of the deployment file
+// gives the link, and a conversation opened by that link starts with its
+// text, before the consent question, and keeps the campaign as its source.
+func TestCampaignFromDeploymentFile(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "gemeente.toml")
+	if err := os.WriteFile(conf, []byte(`[municipality]
+name = "Zuidhaven"
+phone = "14 0999"
+
+[urgent]
+phone = "14 0999"
+
+[[campaign]]
+name = "huur-2026"
+text = "Je kreeg een brief van de gemeente over je huurachterstand."
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}
+	if err := run(context.Background(), env, []string{"campaign", "link", "huur-2026", "--config", conf, "--bot", "zuidhaven_bot", "--out", filepath.Join(dir, "q.png")}); err != nil {
+		t.Fatalf("campaign link: %v\n%s", err, errOut.String())
+	}
+	if !strings.HasPrefix(out.String(), "https://t.me/zuidhaven_bot?start=huur-2026\n") || !strings.Contains(out.String(), "huurachterstand") {
+		t.Fatalf("output=%q", out.String())
+	}
+	errOut.Reset()
+	if err := run(context.Background(), env, []string{"campaign", "link", "poster", "--config", conf, "--bot", "zuidhaven_bot", "--out", filepath.Join(dir, "p.png")}); err == nil || !strings.Contains(errOut.String(), "huur-2026") {
+		t.Fatalf("a name not in the file: err=%v stderr=%q", err, errOut.String())
+	}
+
+	svc, _, _, closeFn, err := openServiceWith(context.Background(), env, filepath.Join(dir, "p.db"), conf)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"brief-huur", "sms_2026", "a", "Brief", "brief huur", "tel0612345678", "12345x", "123456", strings.Repeat("a", 64), strings.Repeat("a", 65), "café", "x.y"} {
-		out := eng.Step(dialogue.State{}, dialogue.Input{Text: "/start " + name, Channel: "test"})
-		kept := out.State.Source == name
-		if got := validCampaignName(name); got != kept {
-			t.Errorf("validCampaignName(%q) = %v, but /start keeps it: %v", name, got, kept)
+	defer closeFn()
+	res, err := svc.Handle(context.Background(), bot.Inbound{Channel: bot.Telegram, UserID: "77", Text: "/start huur-2026"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first int = -1
+	for i, r := range res.Replies {
+		if strings.Contains(r.Text, "huurachterstand") && first < 0 {
+			first = i
 		}
+	}
+	if first < 0 || first >= len(res.Replies)-1 || len(res.Replies[len(res.Replies)-1].Choices) == 0 {
+		t.Fatalf("the campaign text is not shown before the consent question: %+v", res.Replies)
 	}
 }
