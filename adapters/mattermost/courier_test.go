@@ -64,8 +64,8 @@ func TestFollowupInDM(t *testing.T) {
 		return p
 	}
 	say("/start", "bewaren")
-	say("1", "onderzoek")   // keep: yes
-	say("1", "Klopt dat")   // research: yes
+	say("1", "onderzoek") // keep: yes
+	say("1", "Klopt dat") // research: yes
 	say("/stop", "Later") // to the offer
 	say("2", "bericht")   // looking online: the follow-up question
 	before := len(fake.Posts(botID))
