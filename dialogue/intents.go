@@ -30,7 +30,7 @@ func (t *turn) understood(m Meaning, urgentOnly bool) bool {
 	if in == IntentCrisis {
 		t.out.Sensitive = true
 	}
-	if t.followupHeard(in, text) {
+	if t.followupHeard(in, strings.TrimSpace(t.in.Text)) {
 		t.out.Intent = IntentNone
 		return false
 	}
