@@ -253,8 +253,15 @@ func runAudit(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer a.Close()
-	return a.Read(func(e research.AuditEntry) error {
+	err = a.Read(func(e research.AuditEntry) error {
 		_, err := fmt.Fprintf(env.Stdout, "%s\t%s\t%s\t%d\t%s\n", e.Time.Format(time.RFC3339), e.Who, e.Action, e.N, e.Detail)
 		return err
 	})
+	var bad *research.BadLines
+	if errors.As(err, &bad) {
+		// Every readable entry was printed; say what was not.
+		fmt.Fprintf(env.Stderr, "proactief audit: %v\n", bad)
+		return nil
+	}
+	return err
 }

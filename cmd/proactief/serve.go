@@ -78,6 +78,10 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if !channelConfigured(env) {
+		// Before the store is opened: nothing is created for nothing.
+		return errNoChannel
+	}
 	svc, reviewPath, el, closeStore, err := openServiceFor(ctx, env, *dbPath, dep)
 	if err != nil {
 		return err
@@ -233,7 +237,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		mux.Handle("/mattermost/actions", mm.ActionsHandler())
 	}
 	if len(channels) == 0 {
-		return errors.New("no channel configured: set TELEGRAM_BOT_TOKEN or MATTERMOST_URL (see proactief serve --help), or run proactief chat")
+		return errNoChannel
 	}
 
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
@@ -330,6 +334,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	log.Info("stopped")
 	return first
 }
+
+// errNoChannel is serve's error when no channel is configured.
+var errNoChannel = errors.New("no channel configured: set TELEGRAM_BOT_TOKEN or MATTERMOST_URL (see proactief serve --help), or run proactief chat")
 
 // secretFromEnv reads NAME from the environment or from the file named by
 // NAME_FILE. Secrets never come from flags, so they are not in argv.

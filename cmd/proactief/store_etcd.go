@@ -45,7 +45,8 @@ func openServiceWith(ctx context.Context, env *Env, dbPath, configPath string) (
 // openServiceFor is openService for a deployment already read.
 func openServiceFor(ctx context.Context, env *Env, dbPath string, dep deployment) (*bot.Service, string, elector, func(), error) {
 	url := env.Getenv("PROACTIEF_STORE")
-	if url == "" {
+	fromEnv := url != ""
+	if !fromEnv {
 		url = "bolt:" + dbPath
 	}
 	if strings.HasPrefix(url, "etcd:") && env.Getenv("PROACTIEF_SECRET_FILE") == "" {
@@ -78,7 +79,10 @@ func openServiceFor(ctx context.Context, env *Env, dbPath string, dep deployment
 	}
 	st, closeFn, err := openStoreURL(ctx, env, url)
 	if err != nil {
-		return nil, "", nil, nil, fmt.Errorf("PROACTIEF_STORE: %w", err)
+		if fromEnv {
+			err = fmt.Errorf("PROACTIEF_STORE: %w", err)
+		}
+		return nil, "", nil, nil, err
 	}
 	var el elector
 	switch s := st.(type) {
@@ -87,7 +91,7 @@ func openServiceFor(ctx context.Context, env *Env, dbPath string, dep deployment
 	case *etcd.Store:
 		el = s
 	}
-	secret, err := loadSecret(env, dbPath)
+	secret, err := loadSecret(ctx, env, st, dbPath)
 	if err != nil {
 		closeFn()
 		return nil, "", nil, nil, err

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -521,6 +522,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request, ses session) {
 }
 
 type auditData struct {
+	Bad     *research.BadLines // lines skipped, nil when none
 	Entries []research.AuditEntry
 	Total   int
 	Shown   int
@@ -544,12 +546,17 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, ses session) 
 		}
 		return nil
 	})
+	var bad *research.BadLines
+	if errors.As(err, &bad) {
+		s.log.Warn("review: unreadable audit log lines skipped", "lines", len(bad.Lines))
+		err = nil
+	}
 	if err != nil {
 		s.internal(w, r, ses, "audit read", err)
 		return
 	}
 	slices.Reverse(all)
-	d := auditData{Total: total}
+	d := auditData{Total: total, Bad: bad}
 	if len(all) > auditShown {
 		all = all[:auditShown]
 	}

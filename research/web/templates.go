@@ -17,7 +17,7 @@ var (
 	toneNames    = map[string]string{"neutral": "neutraal", "brief": "kort en snel", "autonomy": "eigen regie", "slow": "rustig, stap voor stap"}
 	fromNames    = map[string]string{"citizen": "Inwoner", "bot": "Chatbot"}
 	channelNames = map[string]string{"telegram": "Telegram", "mattermost": "Mattermost", "terminal": "Terminal"}
-	actionNames  = map[string]string{"view": "gesprek bekeken", "export": "export gedownload", "report": "studietabel bekeken", "review": "beoordeling opgeslagen", "aanmelden": "aangemeld", "afmelden": "afgemeld"}
+	actionNames  = map[string]string{"view": "gesprek bekeken", "export": "export gedownload", "report": "studietabel bekeken", "review": "beoordeling opgeslagen", "aanmelden": "aangemeld", "afmelden": "afgemeld", "aanmelden mislukt": "aanmelden mislukt", "erasure": "gegevens gewist"}
 	amsterdam    = loadAmsterdam()
 )
 

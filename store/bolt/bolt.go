@@ -81,6 +81,8 @@ type DB struct {
 	opts Options
 	gate sync.RWMutex // writers of the handle (compaction) take it exclusively
 	db   *bbolt.DB
+	// remove is a snapshot's file, removed at Close (see OpenSnapshot).
+	remove string
 	// group is the group commit of Update and Tally.
 	group struct {
 		sync.Mutex
@@ -101,7 +103,9 @@ type groupWrite struct {
 	done chan error
 }
 
-// groupPanic carries a panic of fn back to the goroutine that called batch.
+// groupPanic carries a panic of an Update's fn back to the goroutine
+// that called batch. Any other panic in a write transaction comes from
+// bbolt reading a damaged page and is returned as ErrCorrupt.
 type groupPanic struct{ v any }
 
 func (p groupPanic) Error() string { return fmt.Sprint("panic in write: ", p.v) }
@@ -156,7 +160,7 @@ func (d *DB) commitGroups() {
 		g.Unlock()
 		// Every waiting writer holds d.gate, so the handle is the same for all.
 		db := group[0].db
-		err := db.Update(func(tx *bbolt.Tx) error {
+		err := update(db, func(tx *bbolt.Tx) error {
 			for _, w := range group {
 				if err := runWrite(w.fn, tx); err != nil {
 					return err
@@ -171,7 +175,7 @@ func (d *DB) commitGroups() {
 			continue
 		}
 		for _, w := range group {
-			w.done <- db.Update(func(tx *bbolt.Tx) error { return runWrite(w.fn, tx) })
+			w.done <- update(db, func(tx *bbolt.Tx) error { return runWrite(w.fn, tx) })
 		}
 	}
 }
@@ -179,10 +183,43 @@ func (d *DB) commitGroups() {
 func runWrite(fn func(*bbolt.Tx) error, tx *bbolt.Tx) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = groupPanic{r}
+			if p, ok := r.(groupPanic); ok {
+				err = p
+				return
+			}
+			err = corrupt(r)
 		}
 	}()
 	return fn(tx)
+}
+
+// corrupt is the error for a panic of bbolt on a damaged page.
+func corrupt(r any) error { return fmt.Errorf("%w (%v)", ErrCorrupt, r) }
+
+// update is db.Update with a panic of bbolt (a damaged page) returned as
+// ErrCorrupt; bbolt rolls the transaction back, so nothing is written.
+func update(db *bbolt.DB, fn func(*bbolt.Tx) error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if p, ok := r.(groupPanic); ok {
+				err = p
+				return
+			}
+			err = corrupt(r)
+		}
+	}()
+	return db.Update(fn)
+}
+
+// view is db.View with a panic of bbolt (a damaged page) returned as
+// ErrCorrupt.
+func view(db *bbolt.DB, fn func(*bbolt.Tx) error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = corrupt(r)
+		}
+	}()
+	return db.View(fn)
 }
 
 var (
@@ -203,13 +240,14 @@ func Open(path string, opts Options) (*DB, error) {
 		}
 	}
 	d := &DB{path: path, opts: opts}
-	if err := d.open(); err != nil {
+	if err := d.open(true); err != nil {
 		return nil, err
 	}
 	return d, nil
 }
 
-func (d *DB) open() (err error) {
+// open opens d.path; verify checks every page first (see verify).
+func (d *DB) open(verify bool) (err error) {
 	defer func() {
 		// bbolt may panic on some damaged files; that is a damaged file.
 		if r := recover(); r != nil {
@@ -234,12 +272,37 @@ func (d *DB) open() (err error) {
 		}
 		return fmt.Errorf("open %s: %w (%v)", d.path, ErrCorrupt, err)
 	}
+	if verify {
+		if err := checkPages(db); err != nil {
+			db.Close()
+			return fmt.Errorf("open %s: %w", d.path, err)
+		}
+	}
 	if err := d.check(db); err != nil {
 		db.Close()
 		return fmt.Errorf("open %s: %w", d.path, err)
 	}
 	d.db = db
 	return nil
+}
+
+// checkPages walks every page of the file (bbolt's Tx.Check) before
+// anything reads or writes it: a damaged page is ErrCorrupt at Open, for
+// every command alike, instead of a panic or a hang at first use, and
+// nothing is written to a damaged file. It costs a read of the whole file
+// (see the README's figures).
+func checkPages(db *bbolt.DB) error {
+	return view(db, func(tx *bbolt.Tx) error {
+		var first error
+		// Read the channel to its end, so that the checking goroutine ends
+		// before the transaction does.
+		for err := range tx.Check() {
+			if first == nil {
+				first = fmt.Errorf("%w (%v)", ErrCorrupt, err)
+			}
+		}
+		return first
+	})
 }
 
 // check verifies the schema version and creates the buckets.
@@ -322,7 +385,7 @@ func (d *DB) Get(ctx context.Context, key string) (*bot.Session, error) {
 	d.gate.RLock()
 	defer d.gate.RUnlock()
 	var s *bot.Session
-	err := d.db.View(func(tx *bbolt.Tx) error {
+	err := view(d.db, func(tx *bbolt.Tx) error {
 		v := tx.Bucket(bucketSessions).Get([]byte(key))
 		if v == nil {
 			return bot.ErrNotFound
@@ -379,14 +442,16 @@ func (d *DB) Update(ctx context.Context, key string, fn func(*bot.Session) error
 		committed, erased bool
 		err               error
 	)
-	d.gate.RLock()
-	for try := 0; try < optimisticTries && err == nil && !committed; try++ {
-		committed, erased, err = d.updateOptimistic(key, fn)
-	}
-	if err == nil && !committed {
-		erased, err = d.updateInTx(key, fn)
-	}
-	d.gate.RUnlock()
+	func() {
+		d.gate.RLock()
+		defer d.gate.RUnlock() // also when fn panics
+		for try := 0; try < optimisticTries && err == nil && !committed; try++ {
+			committed, erased, err = d.updateOptimistic(key, fn)
+		}
+		if err == nil && !committed {
+			erased, err = d.updateInTx(key, fn)
+		}
+	}()
 	if err != nil {
 		return fmt.Errorf("update session %s: %w", key, storeErr(err))
 	}
@@ -406,7 +471,7 @@ const optimisticTries = 3
 func (d *DB) updateOptimistic(key string, fn func(*bot.Session) error) (committed, erased bool, err error) {
 	k := []byte(key)
 	var old []byte
-	err = d.db.View(func(tx *bbolt.Tx) error {
+	err = view(d.db, func(tx *bbolt.Tx) error {
 		if v := tx.Bucket(bucketSessions).Get(k); v != nil {
 			old = bytes.Clone(v)
 		}
@@ -443,7 +508,7 @@ func (d *DB) updateInTx(key string, fn func(*bot.Session) error) (erased bool, e
 	k := []byte(key)
 	err = d.batch(func(tx *bbolt.Tx) error {
 		erased = false
-		w, err := prepareWrite(key, tx.Bucket(bucketSessions).Get(k), fn)
+		w, err := prepareWrite(key, tx.Bucket(bucketSessions).Get(k), userFn(fn))
 		if err != nil {
 			return err
 		}
@@ -451,6 +516,20 @@ func (d *DB) updateInTx(key string, fn func(*bot.Session) error) (erased bool, e
 		return err
 	})
 	return erased, err
+}
+
+// userFn returns fn with its panic wrapped as groupPanic, so that batch
+// gives it back to the caller of Update instead of reporting a damaged
+// page.
+func userFn(fn func(*bot.Session) error) func(*bot.Session) error {
+	return func(s *bot.Session) error {
+		defer func() {
+			if r := recover(); r != nil {
+				panic(groupPanic{r})
+			}
+		}()
+		return fn(s)
+	}
 }
 
 // write is one Update's changes, encoded and ready to commit.
@@ -558,7 +637,7 @@ func (d *DB) Delete(ctx context.Context, key, research string) error {
 		return bot.ErrReadOnly
 	}
 	d.gate.RLock()
-	err := d.db.Update(func(tx *bbolt.Tx) error {
+	err := update(d.db, func(tx *bbolt.Tx) error {
 		if err := tx.Bucket(bucketSessions).Delete([]byte(key)); err != nil {
 			return err
 		}
@@ -584,8 +663,23 @@ func (d *DB) Sweep(ctx context.Context, sessionsBefore, researchBefore time.Time
 	}
 	var ns, nr int
 	cutoffDay := bot.Day(researchBefore)
+	err := d.sweep(ctx, sessionsBefore, cutoffDay, &ns, &nr)
+	if err != nil {
+		return 0, 0, fmt.Errorf("sweep: %w", storeErr(err))
+	}
+	if ns+nr > 0 {
+		if err := d.afterErase(); err != nil {
+			return ns, nr, err
+		}
+	}
+	return ns, nr, nil
+}
+
+// sweep is Sweep's transaction; the gate is released however it ends.
+func (d *DB) sweep(ctx context.Context, sessionsBefore time.Time, cutoffDay string, ns, nr *int) error {
 	d.gate.RLock()
-	err := d.db.Update(func(tx *bbolt.Tx) error {
+	defer d.gate.RUnlock()
+	return update(d.db, func(tx *bbolt.Tx) error {
 		sb := tx.Bucket(bucketSessions)
 		var old [][]byte
 		err := sb.ForEach(func(k, v []byte) error {
@@ -606,7 +700,7 @@ func (d *DB) Sweep(ctx context.Context, sessionsBefore, researchBefore time.Time
 				return err
 			}
 		}
-		ns = len(old)
+		*ns = len(old)
 		rb := tx.Bucket(bucketResearch)
 		old = old[:0]
 		err = rb.ForEach(func(k, v []byte) error {
@@ -624,26 +718,16 @@ func (d *DB) Sweep(ctx context.Context, sessionsBefore, researchBefore time.Time
 				return err
 			}
 		}
-		nr = len(old)
+		*nr = len(old)
 		return nil
 	})
-	d.gate.RUnlock()
-	if err != nil {
-		return 0, 0, fmt.Errorf("sweep: %w", storeErr(err))
-	}
-	if ns+nr > 0 {
-		if err := d.afterErase(); err != nil {
-			return ns, nr, err
-		}
-	}
-	return ns, nr, nil
 }
 
 // Research implements bot.Store.
 func (d *DB) Research(ctx context.Context, fn func(bot.ResearchTurn) error) error {
 	d.gate.RLock()
 	defer d.gate.RUnlock()
-	return d.db.View(func(tx *bbolt.Tx) error {
+	return view(d.db, func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketResearch).ForEach(func(k, v []byte) error {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -661,7 +745,7 @@ func (d *DB) Research(ctx context.Context, fn func(bot.ResearchTurn) error) erro
 func (d *DB) Sessions(ctx context.Context, fn func(*bot.Session) error) error {
 	d.gate.RLock()
 	defer d.gate.RUnlock()
-	return d.db.View(func(tx *bbolt.Tx) error {
+	return view(d.db, func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketSessions).ForEach(func(k, v []byte) error {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -745,7 +829,7 @@ func (d *DB) Tallies(ctx context.Context) (map[string]int, error) {
 		}
 	}
 	out := map[string]int{}
-	err := d.db.View(func(tx *bbolt.Tx) error {
+	err := view(d.db, func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketTallies).ForEach(func(k, v []byte) error {
 			n, _ := strconv.Atoi(string(v))
 			out[string(k)] = n
@@ -800,7 +884,7 @@ func (d *DB) Compact() error {
 	}
 	// Reopen whatever file is in place now: the compacted one, or the old
 	// one when the rename failed.
-	if err := d.open(); err != nil {
+	if err := d.open(false); err != nil {
 		return fmt.Errorf("compact: reopen: %w", err)
 	}
 	if renameErr != nil {
@@ -819,14 +903,61 @@ func (d *DB) Close() error {
 	}
 	err := d.db.Close()
 	d.db = nil
+	if d.remove != "" {
+		os.Remove(d.remove)
+	}
 	return errors.Join(err, d.tallyReport())
+}
+
+// keySecret is where ClaimSecret keeps the fingerprint.
+var keySecret = []byte("secret-fingerprint")
+
+// ClaimSecret records fingerprint as the fingerprint of the secret that
+// keys this database's pseudonyms, unless one is recorded already, and
+// returns the one recorded now. A caller whose fingerprint differs from
+// the result holds another secret and must not use the database. On a
+// read-only store it records nothing and returns bot.ErrReadOnly when no
+// fingerprint is recorded.
+func (d *DB) ClaimSecret(ctx context.Context, fingerprint string) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	d.gate.RLock()
+	defer d.gate.RUnlock()
+	var got string
+	read := func(tx *bbolt.Tx) error {
+		got = string(tx.Bucket(bucketMeta).Get(keySecret))
+		return nil
+	}
+	if err := view(d.db, read); err != nil {
+		return "", fmt.Errorf("secret fingerprint: %w", err)
+	}
+	if got != "" {
+		return got, nil
+	}
+	if d.opts.ReadOnly {
+		return "", bot.ErrReadOnly
+	}
+	err := update(d.db, func(tx *bbolt.Tx) error {
+		m := tx.Bucket(bucketMeta)
+		if v := m.Get(keySecret); v != nil {
+			got = string(v)
+			return nil
+		}
+		got = fingerprint
+		return m.Put(keySecret, []byte(fingerprint))
+	})
+	if err != nil {
+		return "", fmt.Errorf("secret fingerprint: %w", storeErr(err))
+	}
+	return got, nil
 }
 
 // Count returns the number of stored sessions and research turns.
 func (d *DB) Count() (sessions, research int, err error) {
 	d.gate.RLock()
 	defer d.gate.RUnlock()
-	err = d.db.View(func(tx *bbolt.Tx) error {
+	err = view(d.db, func(tx *bbolt.Tx) error {
 		sessions = tx.Bucket(bucketSessions).Stats().KeyN
 		research = tx.Bucket(bucketResearch).Stats().KeyN
 		return nil

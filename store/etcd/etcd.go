@@ -209,6 +209,36 @@ func (s *Store) checkSchema(ctx context.Context) error {
 	})
 }
 
+// ClaimSecret records fingerprint as the fingerprint of the secret that
+// keys the pseudonyms under this prefix, unless one is recorded already,
+// and returns the one recorded now. An instance whose fingerprint differs
+// from the result holds another secret and must not use the store.
+func (s *Store) ClaimSecret(ctx context.Context, fingerprint string) (string, error) {
+	key := s.prefix + "secret-fingerprint"
+	var got string
+	err := s.retry(ctx, func(ctx context.Context) error {
+		resp, err := s.cli.Txn(ctx).
+			If(clientv3.Compare(clientv3.CreateRevision(key), "=", 0)).
+			Then(clientv3.OpPut(key, fingerprint)).
+			Else(clientv3.OpGet(key)).
+			Commit()
+		if err != nil {
+			return err
+		}
+		got = fingerprint
+		if !resp.Succeeded {
+			if kvs := resp.Responses[0].GetResponseRange().Kvs; len(kvs) > 0 {
+				got = string(kvs[0].Value)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("secret fingerprint: %w", storeErr(ctx, err))
+	}
+	return got, nil
+}
+
 func instanceID() string {
 	b := make([]byte, 6)
 	rand.Read(b)
