@@ -23,6 +23,7 @@ type metrics struct {
 	unacked    prometheus.Gauge         //
 	requests   *prometheus.HistogramVec // method
 	relayed    prometheus.Counter       // replies delivered from the outbox
+	refused    *prometheus.CounterVec   // webhook requests refused, by reason
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -58,11 +59,13 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Buckets: prometheus.DefBuckets}, []string{"method"}),
 		relayed: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub,
 			Name: "relayed_total", Help: "Messages from the outbox (a worker's replies) delivered to chats."}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub,
+			Name: "webhook_refused_total", Help: "Webhook requests refused, by reason (secret, body, update); their log lines are sampled, these counts are not."}, []string{"reason"}),
 	}
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.received, m.handled, m.duplicates, m.latency, m.sent, m.sendErrors, m.throttled, m.phases, m.segments, m.intents, m.inFlight, m.unacked, m.requests, m.relayed} {
+	for _, c := range []prometheus.Collector{m.received, m.handled, m.duplicates, m.latency, m.sent, m.sendErrors, m.throttled, m.phases, m.segments, m.intents, m.inFlight, m.unacked, m.requests, m.relayed, m.refused} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register telegram metrics: %w", err)
 		}

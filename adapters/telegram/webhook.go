@@ -5,10 +5,37 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/go-telegram/bot/models"
 )
+
+// Log lines anyone can cause by sending requests are written at most once
+// a minute each, with the number refused since the last line; the metric
+// webhook_refused_total counts every one.
+var refusedLog, undecodableLog sampledLine
+
+// sampledLine lets one log line through per minute and counts the rest.
+type sampledLine struct {
+	mu   sync.Mutex
+	last time.Time
+	n    int
+}
+
+// due counts an event and reports whether to log it now, with the number
+// of events since the last line logged (this one included).
+func (s *sampledLine) due(now time.Time) (int, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.n++
+	if !s.last.IsZero() && now.Sub(s.last) < time.Minute {
+		return 0, false
+	}
+	n := s.n
+	s.last, s.n = now, 0
+	return n, true
+}
 
 // maxUpdate is the largest webhook body read.
 const maxUpdate = 1 << 20
@@ -31,18 +58,25 @@ func (a *Adapter) WebhookHandler() http.Handler {
 		}
 		got := r.Header.Get("X-Telegram-Bot-Api-Secret-Token")
 		if a.opts.WebhookSecret == "" || subtle.ConstantTimeCompare([]byte(got), []byte(a.opts.WebhookSecret)) != 1 {
-			a.log.Warn("webhook request with a wrong secret token refused")
+			a.m.refused.WithLabelValues("secret").Inc()
+			if n, ok := refusedLog.due(time.Now()); ok {
+				a.log.Warn("webhook request with a wrong secret token refused", "refused_since_last_line", n)
+			}
 			http.Error(w, "forbidden", http.StatusUnauthorized)
 			return
 		}
 		body, err := io.ReadAll(io.LimitReader(r.Body, maxUpdate+1))
 		if err != nil || len(body) > maxUpdate {
+			a.m.refused.WithLabelValues("body").Inc()
 			http.Error(w, "bad request", http.StatusBadRequest)
 			return
 		}
 		upd := &models.Update{}
 		if err := json.Unmarshal(body, upd); err != nil || upd.ID == 0 {
-			a.log.Warn("undecodable webhook update refused")
+			a.m.refused.WithLabelValues("update").Inc()
+			if n, ok := undecodableLog.due(time.Now()); ok {
+				a.log.Warn("undecodable webhook update refused", "refused_since_last_line", n)
+			}
 			http.Error(w, "bad request", http.StatusBadRequest)
 			return
 		}

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/term"
 
 	"github.com/proactief/proactief/bot"
@@ -62,6 +63,22 @@ func newReviewServer(st bot.Store, dbPath, addr string, hosts []string, log *slo
 	})
 }
 
+// reviewRefused exports the review page's counts of refused requests
+// (unknown hosts, failed CSRF checks, sign-ins rate limited or failed),
+// whose log lines are sampled.
+type reviewRefused struct{ srv *web.Server }
+
+var reviewRefusedDesc = prometheus.NewDesc("proactief_review_refused_total",
+	"Review page requests refused or failed, by the log message (logged lines are sampled; this counts all).", []string{"message"}, nil)
+
+func (r reviewRefused) Describe(ch chan<- *prometheus.Desc) { ch <- reviewRefusedDesc }
+
+func (r reviewRefused) Collect(ch chan<- prometheus.Metric) {
+	for msg, n := range r.srv.Refused() {
+		ch <- prometheus.MustNewConstMetric(reviewRefusedDesc, prometheus.CounterValue, float64(n), msg)
+	}
+}
+
 // hostList splits a comma-separated list, dropping blanks.
 func hostList(s string) []string {
 	var out []string
@@ -81,34 +98,63 @@ func runReview(ctx context.Context, env *Env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if _, err := os.Stat(*dbPath); err != nil {
+	if fi, err := os.Stat(*dbPath); err != nil {
 		return fmt.Errorf("database %s: %w", *dbPath, err)
+	} else if fi.IsDir() {
+		return fmt.Errorf("%s is a directory, not a database file; give the file, e.g. --db %s", *dbPath, filepath.Join(*dbPath, "proactief.db"))
 	}
 	if list, err := web.OpenAccounts(accountsPath(*dbPath)).List(); err == nil && len(list) == 0 {
 		fmt.Fprintf(env.Stderr, "proactief review: no researcher accounts yet; add one with: proactief researcher add NAME --db %s\n", *dbPath)
 	}
-	// The page reads a copy, so the bot can keep the database meanwhile;
-	// what researchers write (reviews, audit) goes next to the real one.
-	dir, err := os.MkdirTemp("", "proactief-review-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	copyPath := filepath.Join(dir, "proactief.db")
-	if err := copyFile(*dbPath, copyPath); err != nil {
-		return fmt.Errorf("copy database: %w", err)
-	}
-	db, err := openBolt(copyPath, true)
+	// The page reads a private copy, taken again every snapshotEvery, so
+	// the bot can keep the database meanwhile and an erasure shows within
+	// a minute; what researchers write (reviews, audit) goes next to the
+	// real one, and loses what the copy no longer holds.
+	db, err := openSnapshotStore(*dbPath)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	log := newLogger(env)
+	cp := copiesOf(*dbPath)
+	if err := cp.reconcile(ctx, db); err != nil {
+		return fmt.Errorf("erase from reviews and audit log: %w", err)
+	}
+	// Later copies erase only what vanished since the one before: a
+	// review that "proactief serve" wrote meanwhile of a conversation
+	// newer than the copy stays.
+	seen, err := livePseudonyms(ctx, db)
+	if err != nil {
+		return err
+	}
+	db.taken = func(ctx context.Context, st bot.Store) {
+		now, err := livePseudonyms(ctx, st)
+		if err != nil {
+			log.Error("review: read the new copy", "err", err)
+			return
+		}
+		gone := map[string]bool{}
+		for p := range seen {
+			if !now[p] {
+				gone[p] = true
+			}
+		}
+		if len(gone) > 0 {
+			if err := cp.retain(func(p string) bool { return !gone[p] }, ""); err != nil {
+				log.Error("review: erase from reviews and audit log", "err", err)
+				return // tried again with the next copy
+			}
+		}
+		seen = now
+	}
+	rctx, stopRefresh := context.WithCancel(ctx)
+	defer stopRefresh()
+	go db.run(rctx, log)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
 	defer ln.Close()
-	log := newLogger(env)
 	// The address listened on, with the port chosen for ":0".
 	srv, err := newReviewServer(db, *dbPath, ln.Addr().String(), hostList(*hosts), log)
 	if err != nil {
@@ -116,7 +162,7 @@ func runReview(ctx context.Context, env *Env, args []string) error {
 	}
 	defer srv.Close()
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	fmt.Fprintf(env.Stderr, "proactief review: http://%s/ (a read-only copy of %s taken %s; stop with Ctrl-C)\n", ln.Addr(), *dbPath, time.Now().Format("15:04"))
+	fmt.Fprintf(env.Stderr, "proactief review: http://%s/ (a read-only copy of %s, taken again every %s; stop with Ctrl-C)\n", ln.Addr(), *dbPath, snapshotEvery)
 	done := make(chan error, 1)
 	go func() { done <- hs.Serve(ln) }()
 	select {
@@ -133,28 +179,6 @@ func runReview(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	return nil
-}
-
-// copyFile copies src to dst (mode 0600) and syncs it.
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	if err := out.Sync(); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
 
 func runResearcher(ctx context.Context, env *Env, args []string) error {

@@ -297,6 +297,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 		defer rev.Close()
+		reg.MustRegister(reviewRefused{rev})
 		if err := serveHTTP("review", addr, rev.Handler()); err != nil {
 			return err
 		}

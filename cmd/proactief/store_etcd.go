@@ -96,5 +96,13 @@ func openServiceFor(ctx context.Context, env *Env, dbPath string, dep deployment
 		closeFn()
 		return nil, "", nil, nil, err
 	}
+	// Copies of research data beside the database follow its erasures;
+	// what an earlier run could not reach goes now.
+	cp := copiesOf(dbPath)
+	if err := cp.reconcile(ctx, st); err != nil {
+		closeFn()
+		return nil, "", nil, nil, fmt.Errorf("erase from reviews and audit log: %w", err)
+	}
+	st = &erasingStore{Store: st, copies: cp, log: newLogger(env).With("component", "erasure")}
 	return bot.New(st, eng, secret, bot.Options{Handover: ho, Followup: fu.bot, Logger: newLogger(env)}), dbPath, el, closeFn, nil
 }

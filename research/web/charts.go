@@ -24,6 +24,9 @@ type bar struct {
 	Colour string  // "" = default
 }
 
+// suppressedNote is written in a suppressed bar's place.
+const suppressedNote = "niet getoond: te weinig gesprekken"
+
 func esc(s string) string { return html.EscapeString(s) }
 
 func svgOpen(b *strings.Builder, id, title, desc string, w, h int) {
@@ -56,6 +59,11 @@ func hbars(id, title, desc string, bars []bar, max float64, refLabel string) tem
 		if !br.Hidden {
 			bw := int(float64(barW) * clamp(br.Value/max))
 			fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="22" fill="%s"/>`, labelW, y+3, bw, colour)
+		} else {
+			// Not an empty bar, which reads as 0%: a marked track that
+			// says why there is no figure.
+			fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="22" class="suppressed"/>`, labelW, y+3, barW)
+			fmt.Fprintf(&b, `<text x="%d" y="%d" class="lbl">%s</text>`, labelW+8, y+19, esc(suppressedNote))
 		}
 		if br.Ref >= 0 {
 			x := labelW + int(float64(barW)*clamp(br.Ref/max))

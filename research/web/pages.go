@@ -255,7 +255,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, ses session) {
 		}
 	}
 	sort.Strings(d.Sources)
-	slices.Reverse(cs) // newest first
+	sortNewestFirst(cs)
 	d.Last = (len(cs) + perPage - 1) / perPage
 	if d.Last == 0 {
 		d.Last = 1
@@ -281,6 +281,25 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, ses session) {
 		d.Next = "/gesprekken?" + q.withPage(d.Page+1)
 	}
 	s.render(w, r, http.StatusOK, "list", s.page(ses, "Gesprekken", "gesprekken", d))
+}
+
+// sortNewestFirst orders conversations by the day they started, newest
+// first, then by their last day, then the ones with most answers first.
+// Records keep days, not times, so within a day that is the most telling
+// order; the pseudonym (which means nothing to a reader) only breaks ties.
+func sortNewestFirst(cs []research.Conversation) {
+	slices.SortStableFunc(cs, func(a, b research.Conversation) int {
+		if c := strings.Compare(b.FirstDay, a.FirstDay); c != 0 {
+			return c
+		}
+		if c := strings.Compare(b.LastDay, a.LastDay); c != 0 {
+			return c
+		}
+		if c := len(b.Answers) - len(a.Answers); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Pseudonym, b.Pseudonym)
+	})
 }
 
 // pseudonymPattern is the shape of a research pseudonym; anything else in

@@ -1,10 +1,7 @@
 package web
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -34,24 +31,18 @@ const MaxNote = 4000
 // keyed by research pseudonym. It is not the bot's store, so the review
 // page can run over a read-only copy of the database.
 type Reviews struct {
-	path string
-	mu   sync.Mutex
-	m    map[string]*Review
+	path  string
+	mu    sync.Mutex
+	m     map[string]*Review
+	stamp fileStamp // of the file as last read or written
 }
 
 // OpenReviews reads the reviews file at path; a missing file is an empty
 // one.
 func OpenReviews(path string) (*Reviews, error) {
 	r := &Reviews{path: path, m: map[string]*Review{}}
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return r, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read reviews %s: %w", path, err)
-	}
-	if err := json.Unmarshal(data, &r.m); err != nil {
-		return nil, fmt.Errorf("read reviews %s: %w", path, err)
+	if err := r.reload(); err != nil {
+		return nil, err
 	}
 	return r, nil
 }
@@ -61,6 +52,7 @@ func OpenReviews(path string) (*Reviews, error) {
 func (r *Reviews) Get(pseudonym string) Review {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.reload() // on failure, what was read before
 	return r.copyOf(pseudonym)
 }
 
@@ -79,6 +71,7 @@ func (r *Reviews) copyOf(pseudonym string) Review {
 func (r *Reviews) Tags() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.reload()
 	seen := map[string]bool{}
 	var out []string
 	for _, v := range r.m {
@@ -98,21 +91,27 @@ func (r *Reviews) Tags() []string {
 func (r *Reviews) Update(pseudonym string, fn func(*Review)) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	// Read what other processes wrote (an erasure among them) first, so
+	// that this write does not bring it back.
+	unlock, err := lockPath(r.path + ".lock")
+	if err != nil {
+		return fmt.Errorf("write reviews: %w", err)
+	}
+	defer unlock()
+	if err := r.reload(); err != nil {
+		return err
+	}
 	old, had := r.m[pseudonym]
 	v := r.copyOf(pseudonym)
 	fn(&v)
 	r.m[pseudonym] = &v
-	data, err := json.MarshalIndent(r.m, "", "  ")
-	if err == nil {
-		err = writeFileAtomic(r.path, append(data, '\n'))
-	}
-	if err != nil {
+	if err = r.save(); err != nil {
 		if had {
 			r.m[pseudonym] = old
 		} else {
 			delete(r.m, pseudonym)
 		}
-		return fmt.Errorf("write reviews: %w", err)
+		return err
 	}
 	return nil
 }

@@ -53,8 +53,11 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// SignInLimit is how many sign-in attempts an address, and an account,
-	// may make per minute; 0 means 5.
+	// SignInLimit is how many sign-in attempts an address may make per
+	// minute for one account (four times as many for all accounts); 0
+	// means 5. An account that had more failed attempts than this in 15
+	// minutes, from any address, is not locked: each attempt on it is
+	// answered more slowly (see signInDelay), so the owner still gets in.
 	SignInLimit int
 }
 
@@ -69,8 +72,11 @@ type Server struct {
 	reviews  *Reviews
 	audit    *research.Audit
 	sessions *sessions
-	byIP     *limiter
-	byName   *limiter
+	byIP     *limiter // all attempts of an address
+	byPair   *limiter // attempts of an address on one account
+	failed   *limiter // failed attempts on an account, from anywhere
+	sleep    func(context.Context, time.Duration) error
+	warn     *sampler // warnings an outsider can cause, sampled
 	pages    map[string]*template.Template
 	hosts    []string
 }
@@ -121,8 +127,11 @@ func New(store bot.Store, opts Options) (*Server, error) {
 		store: store, opts: opts, log: log, now: opts.Now,
 		accounts: OpenAccounts(opts.AccountsPath), reviews: reviews, audit: audit,
 		sessions: newSessions(opts.Now),
-		byIP:     newLimiter(opts.SignInLimit, time.Minute, opts.Now),
-		byName:   newLimiter(opts.SignInLimit, time.Minute, opts.Now),
+		byIP:     newLimiter(4*opts.SignInLimit, time.Minute, opts.Now),
+		byPair:   newLimiter(opts.SignInLimit, time.Minute, opts.Now),
+		failed:   newLimiter(1<<20, 15*time.Minute, opts.Now),
+		sleep:    sleepCtx,
+		warn:     newSampler(log, opts.Now),
 		pages:    pages, hosts: hosts,
 	}, nil
 }
@@ -165,7 +174,7 @@ func (s *Server) guard(next http.Handler) http.Handler {
 			h.Set("Strict-Transport-Security", "max-age=31536000")
 		}
 		if !s.hostAllowed(r.Host) {
-			s.log.Warn("review: refused host", "host", r.Host)
+			s.warn.warn("review: refused host", "host", cut(r.Host, 100))
 			http.Error(w, "Onbekende host.", http.StatusBadRequest)
 			return
 		}
@@ -243,7 +252,7 @@ func (s *Server) auth(h func(http.ResponseWriter, *http.Request, session)) http.
 			return
 		}
 		if r.Method == http.MethodPost && !s.validPost(r, ses.csrf) {
-			s.log.Warn("review: CSRF check failed", "path", r.URL.Path)
+			s.warn.warn("review: CSRF check failed", "path", cut(r.URL.Path, 200))
 			s.fail(w, r, http.StatusForbidden, "Het formulier is verlopen of niet van deze site. Laad de pagina opnieuw en probeer het nog eens.")
 			return
 		}
@@ -268,10 +277,18 @@ func (s *Server) validPost(r *http.Request, token string) bool {
 	return tokensEqual(r.PostForm.Get("csrf"), token)
 }
 
-// safeReturn keeps a post-sign-in target on this site.
+// safeReturn keeps a post-sign-in target on this site: a path with one
+// leading "/", and no backslash or control character anywhere (browsers
+// drop tabs and newlines from a Location, so "/\t/host" would read as
+// "//host").
 func safeReturn(t string) string {
-	if !strings.HasPrefix(t, "/") || strings.HasPrefix(t, "//") || strings.HasPrefix(t, "/\\") || strings.HasPrefix(t, "/aanmelden") {
+	if !strings.HasPrefix(t, "/") || strings.HasPrefix(t, "//") || strings.HasPrefix(t, "/aanmelden") || len(t) > 2000 {
 		return "/"
+	}
+	for _, r := range t {
+		if r < 0x20 || r == 0x7f || r == '\\' || (r >= 0x80 && r < 0xa0) || r == 0xfffd {
+			return "/"
+		}
 	}
 	return t
 }
@@ -309,13 +326,23 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	name := strings.TrimSpace(r.PostForm.Get("naam"))
 	password := r.PostForm.Get("wachtwoord")
-	ipOK := s.byIP.allow(clientIP(r))
-	nameOK := s.byName.allow(strings.ToLower(name))
-	if !ipOK || !nameOK {
-		s.log.Warn("review: sign-in rate limited")
+	ip := clientIP(r)
+	account := strings.ToLower(name)
+	pairOK := s.byPair.allow(account + "\x00" + ip)
+	ipOK := pairOK && s.byIP.allow(ip)
+	if !pairOK || !ipOK {
+		s.warn.warn("review: sign-in rate limited", "name", cut(name, 100), "addr", ip)
 		w.Header().Set("Retry-After", "60")
 		s.renderSignIn(w, r, http.StatusTooManyRequests, name, "Te veel pogingen. Wacht een minuut en probeer het dan opnieuw.")
 		return
+	}
+	// Many failures on this account from anywhere: answer more slowly
+	// instead of locking the owner out. The password is checked only
+	// after the wait, so hanging up early gains nothing.
+	if d := signInDelay(s.failed.count(account), s.opts.SignInLimit); d > 0 {
+		if err := s.sleep(r.Context(), d); err != nil {
+			return
+		}
 	}
 	acc, ok, err := s.accounts.check(name, password)
 	if err != nil {
@@ -324,7 +351,11 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !ok {
-		s.log.Info("review: sign-in failed")
+		s.failed.allow(account)
+		s.warn.info("review: sign-in failed", "name", cut(name, 100), "addr", ip)
+		if err := s.audit.Log(name, "aanmelden mislukt", "adres="+ip, 0); err != nil {
+			s.log.Error("review: audit log", "err", err)
+		}
 		s.renderSignIn(w, r, http.StatusUnauthorized, name, "Naam of wachtwoord klopt niet.")
 		return
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -327,10 +328,18 @@ func TestSignInReturnsToPage(t *testing.T) {
 	if got := resp.Header.Get("Location"); got != "/gesprekken?segment=2" {
 		t.Fatalf("Location=%q, want the page asked for", got)
 	}
-	for _, bad := range []string{"//evil.example/", "https://evil.example/", "/\\evil.example"} {
+	for _, bad := range []string{"//evil.example/", "https://evil.example/", "/\\evil.example",
+		"/\t/evil.example/", "/\n/evil.example", "/\r//evil.example", "/x\\..\\\\evil.example", "/\x00/evil", "/\u0085/evil", "/\x7f/evil"} {
 		if got := safeReturn(bad); got != "/" {
 			t.Errorf("safeReturn(%q)=%q, want /", bad, got)
 		}
+	}
+	// Through the form, as the attack came: a tab after the slash.
+	c = f.client()
+	c.get("/aanmelden?terug=" + url.QueryEscape("/\t/evil.example/x"))
+	resp, _ = c.post("/aanmelden", url.Values{"csrf": {c.csrf}, "naam": {"onderzoeker"}, "wachtwoord": {researcherPW}, "terug": {"/\t/evil.example/x"}})
+	if got := resp.Header.Get("Location"); got != "/" {
+		t.Fatalf("Location=%q after terug=/%%09/evil.example, want /", got)
 	}
 }
 
@@ -355,58 +364,131 @@ func TestSecureCookies(t *testing.T) {
 
 func TestSignInRateLimit(t *testing.T) {
 	f := newFixture(t)
+	var waits []time.Duration
+	f.srv.sleep = func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }
 	c := f.client()
 	for i := 0; i < 5; i++ {
 		resp, body := c.trySignIn("onderzoeker", "verkeerd wachtwoord!")
 		wantStatus(t, resp, http.StatusUnauthorized, body)
 	}
+	// This address is limited for this account ...
 	resp, body := c.trySignIn("onderzoeker", researcherPW)
 	wantStatus(t, resp, http.StatusTooManyRequests, body)
 	wantContains(t, body, "Te veel pogingen")
-	// Another account from the same address is limited too (per address).
+	// ... not for another one.
 	resp, body = c.trySignIn("beheerder", adminPW)
-	wantStatus(t, resp, http.StatusTooManyRequests, body)
+	wantStatus(t, resp, http.StatusSeeOther, body)
 	f.advance(61 * time.Second)
 	resp, body = c.trySignIn("onderzoeker", researcherPW)
 	wantStatus(t, resp, http.StatusSeeOther, body)
+	if len(waits) == 0 {
+		t.Fatalf("no slow-down after 5 failed attempts on the account")
+	}
 
-	// Per account, whatever the address.
-	l := newLimiter(5, time.Minute, f.now)
-	for i := 0; i < 5; i++ {
-		if !l.allow("onderzoeker") {
-			t.Fatalf("attempt %d refused", i+1)
-		}
-	}
-	if l.allow("onderzoeker") {
-		t.Fatalf("sixth attempt within a minute allowed")
-	}
-	if !l.allow("beheerder") {
-		t.Fatalf("another key refused")
-	}
+	// One address trying many accounts is limited too.
 	g := newFixture(t)
-	h := g.srv.Handler()
-	for i := 0; i < 6; i++ {
-		cl := g.client()
+	g.srv.sleep = func(context.Context, time.Duration) error { return nil }
+	d := g.client()
+	refused := false
+	for i := 0; i < 4*5+1 && !refused; i++ {
+		resp, _ := d.trySignIn(fmt.Sprintf("naam%d", i), "fout fout fout fout")
+		refused = resp.StatusCode == http.StatusTooManyRequests
+	}
+	if !refused {
+		t.Fatalf("21 accounts tried from one address within a minute, none refused")
+	}
+}
+
+// TestSignInNoLockout: whoever fails on an account from many addresses
+// slows it down but cannot keep its owner out.
+func TestSignInNoLockout(t *testing.T) {
+	f := newFixture(t)
+	var waits []time.Duration
+	f.srv.sleep = func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }
+	h := f.srv.Handler()
+	attempt := func(addr, pw string) int {
+		cl := f.client()
 		cl.get("/aanmelden")
-		req := httptest.NewRequest("POST", "/aanmelden", strings.NewReader(url.Values{"csrf": {cl.csrf}, "naam": {"beheerder"}, "wachtwoord": {"fout fout fout fout"}}.Encode()))
+		req := httptest.NewRequest("POST", "/aanmelden", strings.NewReader(url.Values{"csrf": {cl.csrf}, "naam": {"beheerder"}, "wachtwoord": {pw}}.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.RemoteAddr = fmt.Sprintf("192.0.2.%d:1234", i+1)
+		req.RemoteAddr = addr + ":1234"
 		req.Host = "127.0.0.1"
-		u, _ := url.Parse(g.ts.URL)
+		u, _ := url.Parse(f.ts.URL)
 		for _, ck := range cl.http.Jar.Cookies(u) {
 			req.AddCookie(ck)
 		}
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
-		want := http.StatusUnauthorized
-		if i == 5 {
-			want = http.StatusTooManyRequests
-		}
-		if rec.Code != want {
-			t.Fatalf("attempt %d from a new address: status=%d, want %d", i+1, rec.Code, want)
+		return rec.Code
+	}
+	for i := 0; i < 30; i++ {
+		if code := attempt(fmt.Sprintf("192.0.2.%d", i+1), "fout fout fout fout"); code != http.StatusUnauthorized {
+			t.Fatalf("attempt %d from a new address: status=%d, want 401 (slowed, not refused)", i+1, code)
 		}
 	}
+	if len(waits) == 0 || waits[len(waits)-1] <= waits[0] {
+		t.Fatalf("waits %v: want them to grow with the failures", waits)
+	}
+	if code := attempt("198.51.100.7", adminPW); code != http.StatusSeeOther {
+		t.Fatalf("the owner after 30 failures by others: status=%d, want 303", code)
+	}
+	// The failures are in the audit log with the name and the address.
+	n := 0
+	for _, e := range auditEntries(t, f) {
+		if e.Action == "aanmelden mislukt" && e.Who == "beheerder" && strings.HasPrefix(e.Detail, "adres=192.0.2.") {
+			n++
+		}
+	}
+	if n != 30 {
+		t.Fatalf("%d failed sign-ins in the audit log, want 30", n)
+	}
 }
+
+// TestWarningsSampled: a flood of refused requests writes a bounded number
+// of log lines, and all of them are counted.
+func TestWarningsSampled(t *testing.T) {
+	var logged strings.Builder
+	var mu sync.Mutex
+	f := newFixture(t, func(o *Options) {
+		o.Logger = slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			return logged.Write(p)
+		}), nil))
+	})
+	h := f.srv.Handler()
+	for range 3000 {
+		req := httptest.NewRequest("GET", "/aanmelden", nil)
+		req.Host = "evil.example"
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusBadRequest {
+			t.Fatalf("status=%d for an unknown host, want 400", rec.Code)
+		}
+	}
+	mu.Lock()
+	lines := strings.Count(logged.String(), "refused host")
+	mu.Unlock()
+	if lines > perMinute {
+		t.Fatalf("%d log lines for 3000 refused requests within a minute, want at most %d", lines, perMinute)
+	}
+	if got := f.srv.Refused()["review: refused host"]; got != 3000 {
+		t.Fatalf("counted %d refused hosts, want 3000", got)
+	}
+	f.advance(time.Minute)
+	req := httptest.NewRequest("GET", "/aanmelden", nil)
+	req.Host = "evil.example"
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(logged.String(), "suppressed_before=2990") {
+		t.Fatalf("the next minute's line does not say how many were left out:\n%s", logged.String()[max(0, logged.Len()-400):])
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
 func TestCSRFAndReview(t *testing.T) {
 	f := newFixture(t)

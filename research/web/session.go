@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -142,6 +143,43 @@ func (l *limiter) allow(key string) bool {
 	}
 	l.hits[key] = append(recent, now)
 	return true
+}
+
+// count returns how many events key had within the window.
+func (l *limiter) count(key string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	n := 0
+	for _, t := range l.hits[key] {
+		if now.Sub(t) < l.window {
+			n++
+		}
+	}
+	return n
+}
+
+// signInDelay is how long a sign-in on an account waits after failed
+// recent attempts on it (from any address): nothing up to limit, then
+// doubling from half a second up to 8 seconds. The owner, who knows the
+// password, waits once; someone guessing waits at every guess.
+func signInDelay(failed, limit int) time.Duration {
+	if failed < limit {
+		return 0
+	}
+	d := 500 * time.Millisecond << min(failed-limit, 4)
+	return min(d, 8*time.Second)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // clientIP is the address the request came from. Headers such as
