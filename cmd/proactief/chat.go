@@ -2,14 +2,18 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/user"
+	"slices"
+	"strings"
 	"time"
 
 	"golang.org/x/term"
 
 	"github.com/proactief/proactief/adapters/terminal"
 	"github.com/proactief/proactief/bot"
+	"github.com/proactief/proactief/dialogue"
 )
 
 func init() {
@@ -17,14 +21,17 @@ func init() {
 }
 
 func runChat(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "chat", "chat [--db PATH] [--config FILE] [--user ID] [--lang nl|en] [--trace]")
+	fs := newFlagSet(env, "chat", "chat [--db PATH] [--config FILE] [--user ID] [--lang "+strings.Join(dialogue.Languages, "|")+"] [--trace]")
 	dbPath := fs.String("db", defaultDBPath(env), "bbolt database file (env PROACTIEF_DB)")
 	userID := fs.String("user", defaultUser(), "your id in this channel")
-	lang := fs.String("lang", "nl", "language: nl or en")
+	lang := fs.String("lang", dialogue.Languages[0], "language: "+strings.Join(dialogue.Languages, " or "))
 	trace := fs.Bool("trace", false, "print one JSON object per bot turn on stderr")
 	config := fs.String("config", env.Getenv("PROACTIEF_CONFIG"), "deployment file (env PROACTIEF_CONFIG; see 'proactief config example')")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if !slices.Contains(dialogue.Languages, *lang) {
+		return fmt.Errorf("--lang %q: this build speaks %s", *lang, strings.Join(dialogue.Languages, ", "))
 	}
 	svc, _, _, closeFn, err := openServiceWith(ctx, env, *dbPath, *config)
 	if err != nil {

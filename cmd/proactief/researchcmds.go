@@ -107,11 +107,12 @@ func openResearch(path string) (*bolt.DB, *research.Audit, func(), error) {
 }
 
 func runExport(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "export", "export --db PATH [--format jsonl|csv] [--since DATE] [--until DATE] [--include-test] [--out FILE] [--who NAME]")
+	fs := newFlagSet(env, "export", "export --db PATH [--format jsonl|csv] [--since DATE] [--until DATE] [--include-test] [--out FILE [--force]] [--who NAME]")
 	var rf researchFlags
 	rf.add(env, fs)
 	format := fs.String("format", "jsonl", "jsonl (one conversation per line) or csv (one row per conversation)")
-	out := fs.String("out", "", "write to FILE (mode 0600) instead of standard output")
+	out := fs.String("out", "", "write to FILE (mode 0600) instead of standard output; an existing FILE only with --force")
+	force := fs.Bool("force", false, "with --out: replace an existing file")
 	completed := fs.String("completed", "", "only conversations that reached the offer (yes) or not (no)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -135,6 +136,15 @@ func runExport(ctx context.Context, env *Env, args []string) error {
 		write = research.WriteCSV
 	default:
 		return fmt.Errorf("--format %q: use jsonl or csv", *format)
+	}
+
+	if *out != "" && !*force {
+		if _, err := os.Lstat(*out); err == nil {
+			return fmt.Errorf("--out %s exists; choose another file, or add --force to replace it", *out)
+		}
+	}
+	if fi, err := os.Stat(*out); *out != "" && err == nil && fi.IsDir() {
+		return fmt.Errorf("--out %s is a directory; give a file name", *out)
 	}
 
 	// The audit log is opened first: no export without an entry.

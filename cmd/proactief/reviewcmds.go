@@ -254,11 +254,24 @@ func runResearcher(ctx context.Context, env *Env, args []string) error {
 // otherwise the first line of stdin (for scripts).
 func readPassword(env *Env, name string) (string, error) {
 	if f, ok := env.Stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		fmt.Fprintf(env.Stderr, "Password for %s (at least %d characters): ", name, web.MinPassword)
-		p1, err := term.ReadPassword(int(f.Fd()))
-		fmt.Fprintln(env.Stderr)
-		if err != nil {
-			return "", err
+		var p1 []byte
+		for {
+			fmt.Fprintf(env.Stderr, "Password for %s (at least %d characters): ", name, web.MinPassword)
+			var err error
+			p1, err = term.ReadPassword(int(f.Fd()))
+			fmt.Fprintln(env.Stderr)
+			if err != nil {
+				return "", err
+			}
+			// Say so before asking again, not after.
+			if err := web.CheckPassword(string(p1)); err != nil {
+				fmt.Fprintf(env.Stderr, "%v\n", err)
+				if len(p1) == 0 {
+					return "", err
+				}
+				continue
+			}
+			break
 		}
 		fmt.Fprintf(env.Stderr, "Again: ")
 		p2, err := term.ReadPassword(int(f.Fd()))

@@ -31,6 +31,20 @@ func runStatements(_ context.Context, env *Env, args []string) error {
 	return enc.Encode(segment.Statements())
 }
 
+// classifyHelp describes classify's input and output for --help.
+const classifyHelp = `Reads one answer sheet per line (JSON), writes one result per line.
+Input: {"answers": {STATEMENT_ID: ANSWER, ...}}, where STATEMENT_ID is an "id"
+of "proactief statements" and ANSWER is 1 to 5 (1 = helemaal oneens or
+helemaal niet belangrijk, 5 = helemaal eens or heel belangrijk), words as a
+person would type them ("helemaal mee eens"), or null for a skipped statement.
+Example:
+  echo '{"answers": {"privacy_nodig": 4, "privacy_veilig": "helemaal mee eens", "delen_makkelijker": null}}' | proactief classify
+  {"segment":3,"posterior":[0.2099,0.2832,0.5069],"asked":[...],"answers":{...},"unparsed":[]}
+Output: the segment (1-3), its posterior, the statements used, their values,
+and the answers that could not be read (they count as skipped).
+
+Flags:`
+
 // classifyIn is one input line of "proactief classify".
 type classifyIn struct {
 	Answers map[string]json.RawMessage `json:"answers"`
@@ -46,7 +60,7 @@ type classifyOut struct {
 }
 
 func runClassify(_ context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "classify", "classify [--adaptive] < answers.jsonl")
+	fs := newFlagSet(env, "classify", "classify [--adaptive] < answers.jsonl\n\n"+classifyHelp)
 	adaptive := fs.Bool("adaptive", false, "ask like the chatbot does (Model.Next), taking each answer from the sheet")
 	if err := parseFlags(fs, args); err != nil {
 		return err

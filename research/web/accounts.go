@@ -91,17 +91,26 @@ func (a *Accounts) List() ([]Account, error) {
 	return list, err
 }
 
+// CheckPassword returns ErrWeakPassword for a password shorter than
+// MinPassword, and an error for one longer than bcrypt reads (72 bytes).
+func CheckPassword(password string) error {
+	if len([]rune(password)) < MinPassword {
+		return ErrWeakPassword
+	}
+	if len(password) > 72 {
+		return errors.New("password too long (at most 72 bytes)")
+	}
+	return nil
+}
+
 // Add creates an account with a bcrypt hash of password. Returns
 // ErrBadName, ErrWeakPassword or ErrAccountExists.
 func (a *Accounts) Add(name, password string, admin bool, now time.Time) error {
 	if !validName(name) {
 		return ErrBadName
 	}
-	if len([]rune(password)) < MinPassword {
-		return ErrWeakPassword
-	}
-	if len(password) > 72 {
-		return errors.New("password too long (at most 72 bytes)")
+	if err := CheckPassword(password); err != nil {
+		return err
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
 	if err != nil {

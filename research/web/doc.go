@@ -24,7 +24,9 @@
 //
 // Security: every page but the sign-in page needs a session (a random id
 // in a Secure, HttpOnly, SameSite=Strict cookie); every POST carries the
-// session's CSRF token; sign-in is limited per address and per account;
+// session's CSRF token; sign-in is limited per account and address, and
+// many failures on an account slow each attempt on it down instead of
+// locking its owner out; failed sign-ins are in the audit log;
 // responses carry a strict Content-Security-Policy and frame, sniffing and
 // referrer headers; requests for a Host not in Options.AllowedHosts get
 // 400. Every transcript view, study table and export is written to the
@@ -37,10 +39,15 @@
 //     several instances behind one address a researcher must stick to one.
 //   - Each page reads all research records from the store (research.Load);
 //     that is fine for a study's thousands of conversations, not millions.
-//   - Reviews are one JSON file rewritten whole on every save; two
-//     processes writing it at once can lose one's change. Run one review
-//     page per database.
+//   - Reviews are one JSON file rewritten whole on every save, under a
+//     lock file beside it (<reviews>.lock) and after reading what other
+//     processes wrote, so that an erasure (Reviews.Erase, Reviews.Retain)
+//     is not written back. Where flock is missing, run one process per
+//     database.
+//   - Warnings an outsider can cause (unknown hosts, failed CSRF checks,
+//     sign-ins) are logged at most 10 times a minute each; Server.Refused
+//     counts all of them.
 //   - Client addresses for the rate limit come from the connection; behind
 //     a reverse proxy all researchers share the proxy's address (and its
-//     limit of Options.SignInLimit attempts per minute).
+//     limits).
 package web

@@ -9,7 +9,13 @@
 //     compaction that rewrites the file without the freed pages (unless
 //     Options.KeepFreedPages). Keys are keyed pseudonyms, never raw ids.
 //   - One process at a time: a second one gets bot.ErrInUse after
-//     Options.Timeout.
+//     Options.Timeout. OpenSnapshot gives a reader its own copy instead.
+//   - Open checks every page of the file (bbolt's Tx.Check) before
+//     anything reads or writes it, so a damaged page is ErrCorrupt at once
+//     and nothing is written to a damaged file; that reads the whole file,
+//     which makes Open of a large file slower (README figures). A page
+//     damaged while the file is open gives ErrCorrupt from the call that
+//     reads it, never a panic.
 //   - Writes are grouped (group commit): while one transaction commits,
 //     the writes that arrive wait for it and then commit together in the
 //     next one, so many conversations share one fsync and a write never
