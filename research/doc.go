@@ -3,6 +3,9 @@
 // ([Load]), exports as JSON lines or CSV ([WriteJSONL], [WriteCSV]), the
 // study's table recomputed from the chatbot's own answers ([Compute],
 // [Report.WriteText]) and an append-only [Audit] log of who took what.
+// An erasure takes the person's pseudonym out of that log ([Audit.Forget],
+// [Audit.Retain]); who did what, and when, stays (docs/research.md says
+// why).
 //
 // Only people who agreed to research use have research records, so only
 // they can appear here. Citizen text in the records was redacted when it

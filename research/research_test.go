@@ -23,7 +23,7 @@ import (
 var typed = []struct{ text, raw string }{
 	{"mijn bsn is 111222333", "111222333"},
 	{"IBAN NL91ABNA0417164300 graag", "NL91ABNA0417164300"},
-	{"bel me op 06-12345678", "12345678"},
+	{"mijn nummer is 06-12345678", "12345678"}, // not "bel me": that asks for a person (the understanding step)
 	{"mail me op jan.devries@example.nl", "devries@example"},
 	{"postcode 3511 AB", "3511 AB"},
 	{"ik heet Jan de Vries", "Vries"},
