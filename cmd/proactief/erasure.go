@@ -139,3 +139,15 @@ func (e *erasingStore) DroppedTallies() int64 {
 	}
 	return 0
 }
+
+// CorrectResearch implements research.Corrector when the store does, so
+// that the review page of serve can still redact a missed piece in place.
+func (e *erasingStore) CorrectResearch(ctx context.Context, pseudonym string, seq int, fix func(string) (string, error)) error {
+	c, ok := e.Store.(research.Corrector)
+	if !ok {
+		return research.ErrCannotCorrect
+	}
+	return c.CorrectResearch(ctx, pseudonym, seq, fix)
+}
+
+var _ research.Corrector = (*erasingStore)(nil)

@@ -21,6 +21,7 @@ import (
 	"github.com/proactief/proactief/bot"
 	"github.com/proactief/proactief/bot/bottest"
 	"github.com/proactief/proactief/dialogue"
+	"github.com/proactief/proactief/research"
 	"github.com/proactief/proactief/store/bolt"
 )
 
@@ -441,5 +442,29 @@ func TestDamagedPageEveryCommand(t *testing.T) {
 	}
 	if after, _ := os.ReadFile(db); !bytes.Equal(before, after) {
 		t.Fatal("a command wrote to the damaged database")
+	}
+}
+
+// TestServeStoreCorrects: the store serve hands the review page still
+// corrects research records in place (the erasure wrapper passes it on).
+func TestServeStoreCorrects(t *testing.T) {
+	db := researchSeed(t)
+	env, _, _ := researchEnv(map[string]string{"HOME": t.TempDir()})
+	ctx := context.Background()
+	svc, _, _, closeFn, err := openService(ctx, env, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeFn()
+	c, ok := svc.Store().(research.Corrector)
+	if !ok {
+		t.Fatal("serve's store is no research.Corrector")
+	}
+	var first bot.ResearchTurn
+	errStop := errors.New("stop")
+	svc.Store().Research(ctx, func(tr bot.ResearchTurn) error { first = tr; return errStop })
+	err = c.CorrectResearch(ctx, first.Pseudonym, first.Seq, func(s string) (string, error) { return s + " [NAAM]", nil })
+	if err != nil {
+		t.Fatalf("CorrectResearch through serve's store: %v", err)
 	}
 }
