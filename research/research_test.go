@@ -60,6 +60,11 @@ func TestNoIdentifiersLeak(t *testing.T) {
 		h.say(idUser, x.text)
 	}
 	h.say(idUser, "Ik heet Jan de Vries en woon op de Oudegracht 231, 3511 AB Utrecht. BSN 111222333")
+	// Messages that are no answers make the questions wait; the person
+	// goes on with the button.
+	if p := h.prompt(idUser); p == "pause" {
+		h.say(idUser, "#continue")
+	}
 	h.profile(idUser, 1, 0)
 	h.say(idUser, "#offer_link")
 
