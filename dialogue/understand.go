@@ -747,37 +747,11 @@ func (w pword) matches(t string) bool {
 	return false
 }
 
-// editDistance is the optimal string alignment distance between a and b,
-// or limit+1 when it exceeds limit.
+// editDistance is segment.Distance, the distance the answer parser's typo
+// matching uses too, limited to words of at most 31 runes.
 func editDistance(a, b string, limit int) int {
-	ra, rb := []rune(a), []rune(b)
-	if len(rb) > 31 || len(ra) > 31 {
+	if utf8.RuneCountInString(a) > 31 {
 		return limit + 1
 	}
-	var buf [3][32]int
-	prev2, prev, cur := buf[0][:len(rb)+1], buf[1][:len(rb)+1], buf[2][:len(rb)+1]
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		rowMin := i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			v := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				v = min(v, prev2[j-2]+1)
-			}
-			cur[j] = v
-			rowMin = min(rowMin, v)
-		}
-		if rowMin > limit {
-			return limit + 1
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(rb)]
+	return segment.Distance(a, b, limit)
 }

@@ -328,7 +328,7 @@ func fuzzy(w string) (int, bool) {
 		if kn < 4 || abs(kn-n) > limit {
 			continue
 		}
-		d := distance(w, k, limit)
+		d := Distance(w, k, limit)
 		switch {
 		case d < best:
 			best, cls, tie = d, c, false
@@ -349,9 +349,11 @@ func abs(x int) int {
 	return x
 }
 
-// distance is the optimal string alignment distance between a and b,
-// or limit+1 when it exceeds limit.
-func distance(a, b string, limit int) int {
+// Distance is the optimal string alignment distance between a and b (an
+// insertion, deletion, substitution or swap of two neighbouring letters
+// each count one), or limit+1 when it exceeds limit. b may have at most 31
+// runes; a longer b gives limit+1.
+func Distance(a, b string, limit int) int {
 	ra, rb := []rune(a), []rune(b)
 	if len(rb) > 31 {
 		return limit + 1
