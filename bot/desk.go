@@ -93,6 +93,9 @@ type DeskPost struct {
 	// Note marks a line from the bot (the person stopped, asked for a
 	// rating, ...) rather than the citizen's own words.
 	Note bool `json:"note,omitempty"`
+	// Crisis marks the citizen's words as a crisis (suicidal thoughts,
+	// self-harm, acute danger) that the bot answered with 113 and 112.
+	Crisis bool `json:"crisis,omitempty"`
 	// File is a photo or document the citizen sent, when set.
 	File *DeskFile `json:"file,omitempty"`
 }

@@ -301,7 +301,7 @@ func (s *Service) handoverStep(sess *Session, in Inbound, out dialogue.Outcome, 
 		return nil
 	case hs.Relay != "":
 		if h.Status == HandoverWaiting || h.Status == HandoverTalking {
-			s.toDesk(sess, DeskPost{Text: hs.Relay}, at)
+			s.toDesk(sess, DeskPost{Text: hs.Relay, Crisis: hs.Crisis}, at)
 		}
 	case hs.File:
 		if h.Status != HandoverWaiting && h.Status != HandoverTalking {

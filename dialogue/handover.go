@@ -41,6 +41,9 @@ type HandoverStep struct {
 	Start bool
 	// Relay is text for the worker ("" none).
 	Relay string
+	// Crisis: the understanding step heard a crisis in Relay; the person
+	// got 113 and 112 from the bot, and the worker sees the message flagged.
+	Crisis bool
 	// File: the person sent a file (photo, document) for the worker.
 	File bool
 	// End: the person ended the handover or the callback (/stop).
@@ -143,6 +146,15 @@ func (t *turn) handover() bool {
 		}
 		if text != "" {
 			t.out.Handover.Relay = text
+			// A crisis is answered at once, even while a worker talks
+			// with the person (who may not be reading yet); the worker
+			// gets the words, flagged.
+			if Understand(text, false).First() == IntentCrisis {
+				t.out.Intent = IntentCrisis
+				t.out.Sensitive = true
+				t.out.Handover.Crisis = true
+				t.say("crisis")
+			}
 		}
 		return true
 	case HandoverOffer:

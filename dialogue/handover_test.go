@@ -62,6 +62,10 @@ func TestHandoverShareConsentIsRecorded(t *testing.T) {
 			t.Fatalf("%q during a handover: relay=%q replies=%q", word, o.Handover.Relay, repliesText(o.Replies))
 		}
 	}
+	// A crisis is answered at once and goes to the worker, flagged.
+	if o := step(e, out.State, "ik wil niet meer leven", at); o.Handover.Relay != "ik wil niet meer leven" || !o.Handover.Crisis || !o.Sensitive || o.Intent != IntentCrisis || !strings.Contains(repliesText(o.Replies), "113") || o.State.Handover != HandoverOpen {
+		t.Fatalf("a crisis during a handover: %+v sensitive=%v intent=%q replies=%q", o.Handover, o.Sensitive, o.Intent, repliesText(o.Replies))
+	}
 	if o := step(e, out.State, "/help", at); o.Handover.Relay != "" || len(o.Replies) == 0 {
 		t.Fatalf("/help during a handover: %+v", o.Handover)
 	}

@@ -261,6 +261,9 @@ func (a *Adapter) Post(ctx context.Context, threadID string, msg bot.DeskPost) (
 	if msg.Note {
 		text = "_" + escape(msg.Text) + "_"
 	}
+	if msg.Crisis {
+		text = "**" + escape(a.text.get("nl", "desk_crisis")) + "**\n" + text
+	}
 	post := &model.Post{ChannelId: ch, RootId: threadID, Message: text, PendingPostId: me.Id + ":" + msg.ID}
 	post.AddProp(propEnvelope, msg.ID)
 	if msg.File != nil && len(msg.File.Data) > 0 {

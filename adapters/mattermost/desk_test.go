@@ -280,6 +280,22 @@ func TestDeskCitizenTextDisarmed(t *testing.T) {
 	}
 }
 
+func TestDeskCrisisFlagged(t *testing.T) {
+	e := newDeskEnv(t, fakemm.Options{})
+	thread, err := e.a.Open(e.ctx, testCard("env-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := e.a.Post(e.ctx, thread, bot.DeskPost{ID: "m1", Text: "ik wil niet meer leven", Crisis: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := e.fake.PostByID(id).Message
+	if !strings.Contains(msg, "crisis") || !strings.Contains(msg, "113") || !strings.Contains(msg, "ik wil niet meer leven") {
+		t.Fatalf("crisis post=%q, want the flag, 113 and the words", msg)
+	}
+}
+
 func TestDeskFile(t *testing.T) {
 	e := newDeskEnv(t, fakemm.Options{})
 	thread, err := e.a.Open(e.ctx, testCard("env-1"))
