@@ -190,13 +190,17 @@ func (s *Server) postLocked(id string) *model.Post {
 // the metadata, as the server sends them.
 func (s *Server) withFilesLocked(p *model.Post) *model.Post {
 	c := p.Clone()
-	if rs := s.reacts[p.Id]; len(rs) > 0 {
+	rs := s.reacts[p.Id]
+	if len(rs) > 0 || len(c.FileIds) > 0 {
+		// Copy the metadata before changing it: the stored post keeps its own.
 		if c.Metadata == nil {
 			c.Metadata = &model.PostMetadata{}
 		} else {
 			m := *c.Metadata
 			c.Metadata = &m
 		}
+	}
+	if len(rs) > 0 {
 		c.Metadata.Reactions = nil
 		for _, r := range rs {
 			rc := *r
@@ -204,12 +208,6 @@ func (s *Server) withFilesLocked(p *model.Post) *model.Post {
 		}
 	}
 	if len(c.FileIds) > 0 {
-		if c.Metadata == nil {
-			c.Metadata = &model.PostMetadata{}
-		} else {
-			m := *c.Metadata
-			c.Metadata = &m
-		}
 		c.Metadata.Files = nil
 		for _, id := range c.FileIds {
 			if f := s.files[id]; f != nil && f.info.DeleteAt == 0 {
