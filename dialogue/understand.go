@@ -364,7 +364,7 @@ func tokens(text string) []string {
 		if b.Len() == 0 {
 			return
 		}
-		out = append(out, squeezeWord(normWord(b.String())))
+		out = append(out, segment.Squeeze(normWord(b.String())))
 		b.Reset()
 	}
 	for _, r := range text {
@@ -385,22 +385,6 @@ func tokens(text string) []string {
 	}
 	flush()
 	return out
-}
-
-// squeezeWord shortens runs of three or more equal letters to two.
-func squeezeWord(w string) string {
-	if len(w) < 3 {
-		return w
-	}
-	rs := []rune(w)
-	out := rs[:0]
-	for i, r := range rs {
-		if i >= 2 && r == rs[i-1] && r == rs[i-2] {
-			continue
-		}
-		out = append(out, r)
-	}
-	return string(out)
 }
 
 // Understand finds what a message means besides an answer. answering says

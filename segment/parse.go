@@ -251,7 +251,7 @@ func tokenize(text string) []token {
 				}
 				j += sz
 			}
-			w := squeeze(s[i:j])
+			w := Squeeze(s[i:j])
 			toks = append(toks, token{w: w, cls: classify(w)})
 			i = j
 		case unicode.IsDigit(r):
@@ -279,9 +279,9 @@ func tokenize(text string) []token {
 	return toks
 }
 
-// squeeze shortens runs of three or more equal letters to two: "jaaaa" to
+// Squeeze shortens runs of three or more equal letters to two: "jaaaa" to
 // "jaa", "neeee" to "nee".
-func squeeze(w string) string {
+func Squeeze(w string) string {
 	if len(w) < 3 {
 		return w
 	}
