@@ -37,6 +37,7 @@ func TestDependencyDirection(t *testing.T) {
 		{pkg: "adapters/telegram", deps: []string{mod + "store", "go.etcd.io/", "github.com/mattermost"}},
 		{pkg: "adapters/mattermost", deps: []string{mod + "store", "go.etcd.io/", "github.com/go-telegram"}},
 		{pkg: "bot/bottest", deps: []string{mod + "store", mod + "adapters", "go.etcd.io/", "github.com/go-telegram", "github.com/mattermost"}},
+		{pkg: "store/codec", deps: []string{mod + "store", mod + "adapters", "go.etcd.io/", "github.com/"}, allowDepsPrefix: []string{mod + "bot", mod + "dialogue", mod + "segment", mod + "redact", "github.com/looplab/fsm"}},
 		{pkg: "store/bolt", deps: []string{mod + "adapters", "github.com/go-telegram", "github.com/mattermost"}},
 		{pkg: "store/etcd", deps: []string{mod + "adapters", "go.etcd.io/bbolt", "github.com/go-telegram", "github.com/mattermost"}},
 		{pkg: "research", deps: []string{mod + "store", mod + "adapters", "go.etcd.io/", "github.com/go-telegram", "github.com/mattermost"}},

@@ -20,7 +20,7 @@
 //     the writes that arrive wait for it and then commit together in the
 //     next one, so many conversations share one fsync and a write never
 //     waits for a timer. A write returns only after its group is durable.
-//   - Sessions are stored in a binary form (codec.go, schema 2). A file of
+//   - Sessions are stored in a binary form (package store/codec, schema 2). A file of
 //     schema 1 (JSON sessions) is read as before and marked schema 2 when
 //     opened for writing; from then on a proactief from before schema 2
 //     refuses it (ErrSchema) instead of misreading it.
@@ -45,6 +45,7 @@ import (
 	bberrors "go.etcd.io/bbolt/errors"
 
 	"github.com/proactief/proactief/bot"
+	"github.com/proactief/proactief/store/codec"
 )
 
 // SchemaVersion is the layout of the file this package writes: 2 stores
@@ -411,20 +412,10 @@ func (d *DB) Get(ctx context.Context, key string) (*bot.Session, error) {
 
 // decodeSession reads a stored session, binary (see EncodeSession) or JSON
 // (schema 1); bytes that do not decode are an error, never a panic.
-func decodeSession(v []byte) (*bot.Session, error) {
-	if len(v) > 0 && v[0] == sessionTag {
-		s, err := decodeBinary(v)
-		if err != nil {
-			return nil, fmt.Errorf("decode session: %w", err)
-		}
-		return s, nil
-	}
-	var s bot.Session
-	if err := json.Unmarshal(v, &s); err != nil {
-		return nil, fmt.Errorf("decode session: %w", err)
-	}
-	return &s, nil
-}
+func decodeSession(v []byte) (*bot.Session, error) { return codec.Decode(v) }
+
+// EncodeSession returns the stored form of s (see package codec).
+func EncodeSession(s *bot.Session) []byte { return codec.Encode(s) }
 
 // DecodeSession is decodeSession for fuzzing and tools.
 func DecodeSession(v []byte) (*bot.Session, error) { return decodeSession(v) }

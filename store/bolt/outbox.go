@@ -12,6 +12,7 @@ import (
 	bbolt "go.etcd.io/bbolt"
 
 	"github.com/proactief/proactief/bot"
+	"github.com/proactief/proactief/store/codec"
 )
 
 // The outbox lives in two buckets:
@@ -121,17 +122,18 @@ func encodeEnvelope(e *bot.Envelope) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode envelope %s: %w", e.ID, err)
 	}
-	enc := &encoder{buf: make([]byte, 1, len(js)+64)}
-	enc.buf[0] = envelopeTag
-	enc.str(e.Queue())
-	enc.str(e.Key)
+	buf := make([]byte, 1, len(js)+64)
+	buf[0] = envelopeTag
+	str := func(s string) { buf = append(binary.AppendUvarint(buf, uint64(len(s))), s...) }
+	str(e.Queue())
+	str(e.Key)
 	var due uint64
 	if !e.NotBefore.IsZero() {
 		due = uint64(max(e.NotBefore.UnixNano(), 1))
 	}
-	enc.uvarint(due)
-	enc.uvarint(uint64(e.Attempts))
-	return append(enc.buf, js...), nil
+	buf = binary.AppendUvarint(buf, due)
+	buf = binary.AppendUvarint(buf, uint64(e.Attempts))
+	return append(buf, js...), nil
 }
 
 // envelopeHeader is what Due reads of a record before deciding to decode it.
@@ -144,7 +146,7 @@ type envelopeHeader struct {
 
 func peekEnvelope(k, v []byte) (envelopeHeader, error) {
 	var h envelopeHeader
-	bad := func() error { return fmt.Errorf("envelope %q: %w", k, errDecode) }
+	bad := func() error { return fmt.Errorf("envelope %q: %w", k, codec.ErrDamaged) }
 	if len(v) == 0 || v[0] != envelopeTag {
 		return h, bad()
 	}
@@ -333,7 +335,7 @@ func (d *DB) Envelopes(ctx context.Context, key string, fn func(bot.Envelope) er
 			id := k[len(prefix):]
 			v := ob.Get(id)
 			if v == nil {
-				return fmt.Errorf("outbox index %q without envelope: %w", k, errDecode)
+				return fmt.Errorf("outbox index %q without envelope: %w", k, codec.ErrDamaged)
 			}
 			e, err := decodeEnvelope(id, v)
 			if err != nil {

@@ -1,4 +1,4 @@
-package bolt
+package codec
 
 import (
 	"encoding/binary"
@@ -42,9 +42,9 @@ const sessionTag = 0xB2
 
 var errDecode = errors.New("damaged session record")
 
-// EncodeSession returns the stored form of s (without ResearchOut and
+// Encode returns the stored form of s (without ResearchOut and
 // EraseResearch, which are not kept).
-func EncodeSession(s *bot.Session) []byte {
+func Encode(s *bot.Session) []byte {
 	e := &encoder{buf: make([]byte, 1, 1024)}
 	e.buf[0] = sessionTag
 	e.block(func() {
@@ -247,7 +247,7 @@ func (e *encoder) reply(r *dialogue.Reply) {
 	})
 }
 
-// decodeBinary decodes a session written by EncodeSession. Every length is
+// decodeBinary decodes a session written by Encode. Every length is
 // checked against the bytes left before anything is allocated, so memory
 // stays in proportion to v.
 func decodeBinary(v []byte) (s *bot.Session, err error) {
