@@ -3,6 +3,7 @@ package etcd
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,10 +20,10 @@ import (
 // anything else in the transaction. Each goroutine cycles over keys of its
 // own under the prefix's "baseline/" range, so that keys are written
 // again like sessions are. It returns the committed puts per second and
-// deletes the keys afterwards.
-func (s *Store) BaselinePuts(ctx context.Context, n, size, concurrency int) (float64, error) {
+// their latencies, and deletes the keys afterwards.
+func (s *Store) BaselinePuts(ctx context.Context, n, size, concurrency int) (Baseline, error) {
 	if n <= 0 || size < 0 || concurrency <= 0 {
-		return 0, fmt.Errorf("baseline: n=%d size=%d concurrency=%d", n, size, concurrency)
+		return Baseline{}, fmt.Errorf("baseline: n=%d size=%d concurrency=%d", n, size, concurrency)
 	}
 	base := s.prefix + "baseline/" + instanceID() + "/"
 	defer func() {
@@ -39,6 +40,7 @@ func (s *Store) BaselinePuts(ctx context.Context, n, size, concurrency int) (flo
 	keysPer := max(1, n/16/concurrency)
 	var next atomic.Int64
 	errs := make([]error, concurrency)
+	lat := make([][]time.Duration, concurrency)
 	var wg sync.WaitGroup
 	start := time.Now()
 	for w := range concurrency {
@@ -52,6 +54,7 @@ func (s *Store) BaselinePuts(ctx context.Context, n, size, concurrency int) (flo
 				}
 				k := j % keysPer
 				key := fmt.Sprintf("%s%04d/%06d", base, w, k)
+				t0 := time.Now()
 				rctx, cancel := context.WithTimeout(ctx, s.opts.RequestTimeout)
 				resp, err := s.cli.Txn(rctx).
 					If(clientv3.Compare(clientv3.ModRevision(key), "=", revs[k])).
@@ -66,15 +69,27 @@ func (s *Store) BaselinePuts(ctx context.Context, n, size, concurrency int) (flo
 					return
 				}
 				revs[k] = resp.Header.Revision
+				lat[w] = append(lat[w], time.Since(t0))
 			}
 		}()
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	for _, err := range errs {
+	var all []time.Duration
+	for w, err := range errs {
 		if err != nil {
-			return 0, fmt.Errorf("baseline: %w", err)
+			return Baseline{}, fmt.Errorf("baseline: %w", err)
 		}
+		all = append(all, lat[w]...)
 	}
-	return float64(n) / elapsed.Seconds(), nil
+	slices.Sort(all)
+	pct := func(p float64) time.Duration { return all[min(len(all)-1, int(p*float64(len(all))))] }
+	return Baseline{PerSecond: float64(n) / elapsed.Seconds(), P50: pct(0.50), P99: pct(0.99)}, nil
+}
+
+// Baseline is what BaselinePuts measured: committed puts per second and
+// the 50th and 99th percentile of one put's latency.
+type Baseline struct {
+	PerSecond float64
+	P50, P99  time.Duration
 }

@@ -80,7 +80,7 @@ type Options struct {
 	CompactAfterErase time.Duration
 
 	// SessionCache is how many sessions this instance wrote last it
-	// remembers (their JSON, 2 to 6 kB each), so that the next message of
+	// remembers (1 to 3 kB each), so that the next message of
 	// the conversation is one conditional write instead of a read and a
 	// write. A session another instance changed since is read by the
 	// failed condition, so the cache is never trusted blindly. 0 means
@@ -93,6 +93,12 @@ type Options struct {
 	// (see the package's Caveats). 0 means 1 second; a negative value
 	// commits as soon as the previous commit finished.
 	TallyInterval time.Duration
+
+	// CommitsInFlight is how many session transactions this instance has
+	// in flight at once; the session writes that arrive while that many
+	// are in flight are sent together in the next one (see commit.go).
+	// 0 means 4; 1 sends one transaction at a time.
+	CommitsInFlight int
 
 	// compacted, when set (tests), receives the revision of every
 	// compaction after an erasure.
@@ -107,6 +113,7 @@ type Store struct {
 	prefix string
 	id     string // this instance, for elections
 	cache  *sessionCache
+	commit *committer
 
 	erased chan struct{} // an erasure waits for compaction (buffer 1)
 	quit   chan struct{}
@@ -148,6 +155,9 @@ func Open(ctx context.Context, endpoints []string, opts Options) (*Store, error)
 	if opts.TallyInterval == 0 {
 		opts.TallyInterval = time.Second
 	}
+	if opts.CommitsInFlight <= 0 {
+		opts.CommitsInFlight = 4
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -179,7 +189,9 @@ func Open(ctx context.Context, endpoints []string, opts Options) (*Store, error)
 		return nil, fmt.Errorf("open etcd %s%s: %w", strings.Join(endpoints, ","), opts.Prefix, err)
 	}
 	s.cache = newSessionCache(opts.SessionCache)
+	s.commit = newCommitter(s, opts.CommitsInFlight)
 	s.tally.init()
+	go s.commit.run()
 	go s.compactor()
 	go s.tallyLoop()
 	return s, nil
@@ -415,30 +427,24 @@ func (s *Store) Update(ctx context.Context, key string, fn func(*bot.Session) er
 			return nil // not kept, never was, no research: nothing to write
 		}
 
-		rctx, cancel := context.WithTimeout(ctx, s.opts.RequestTimeout)
-		resp, err := s.cli.Txn(rctx).
-			If(clientv3.Compare(clientv3.ModRevision(sk), "=", modRev)).
-			Then(w.ops...).
-			Else(clientv3.OpGet(sk)).
-			Commit()
-		cancel()
+		res, err := s.commit.commit(ctx, sk, modRev, w.ops)
+		if err == nil {
+			err = res.err
+		}
 		switch {
-		case err == nil && resp.Succeeded:
+		case err == nil && res.ok:
 			if w.op == opPut {
-				s.cache.put(sk, &mvccpb.KeyValue{Key: []byte(sk), Value: []byte(w.value), ModRevision: resp.Header.Revision})
+				s.cache.put(sk, &mvccpb.KeyValue{Key: []byte(sk), Value: []byte(w.value), ModRevision: res.rev})
 			} else {
 				s.cache.del(sk)
 			}
-			if w.erases || deleted(resp) > 0 {
+			if w.erases || res.deleted > 0 {
 				s.afterErase()
 			}
 			return nil
 		case err == nil:
 			// Lost against another writer: run fn again on what it wrote.
-			cur, readRev = nil, resp.Header.Revision
-			if kvs := resp.Responses[0].GetResponseRange().Kvs; len(kvs) > 0 {
-				cur = kvs[0]
-			}
+			cur, readRev = res.cur, res.rev
 			s.cache.del(sk)
 			s.log.Debug("etcd session write conflict, retrying", "attempt", attempt)
 			lastErr = nil
@@ -663,15 +669,7 @@ func (s *Store) firstEvent(ctx context.Context, key string, rev int64) (*clientv
 	return nil, errors.New("watch closed")
 }
 
-func deleted(resp *clientv3.TxnResponse) int64 {
-	var n int64
-	for _, r := range resp.Responses {
-		if d := r.GetResponseDeleteRange(); d != nil {
-			n += d.Deleted
-		}
-	}
-	return n
-}
+func deleted(resp *clientv3.TxnResponse) int64 { return deletedIn(resp.Responses) }
 
 // Delete implements bot.Store.
 func (s *Store) Delete(ctx context.Context, key, research string) error {
@@ -979,6 +977,7 @@ func (s *Store) Close() error {
 		close(s.quit)
 		<-s.tally.done
 		<-s.done
+		<-s.commit.done
 		err = errors.Join(s.tally.report(), s.cli.Close())
 	})
 	return err
