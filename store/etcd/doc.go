@@ -1,12 +1,13 @@
 // Package etcd implements bot.Store on an etcd cluster, so that several
 // proactief instances can serve the same conversations: sessions, research
-// records and aggregate counters live under one key prefix, as JSON values
-// like those of store/bolt.
+// records and aggregate counters live under one key prefix. A session is
+// kept in the binary form of store/codec, like store/bolt keeps it; the
+// other values are JSON.
 //
 // Layout under Options.Prefix (default "/proactief/"):
 //
 //	schema                      the layout version (SchemaVersion)
-//	s/<session key>             a bot.Session as JSON, plus a "write" nonce
+//	s/<session key>             a bot.Session (store/codec), after a "write" nonce; JSON in schema 1
 //	r/<pseudonym>/<seq:%012d>   a bot.ResearchTurn as JSON
 //	t/<counter>                 an aggregate counter, in decimal
 //	o/<envelope ID>             a bot.Envelope (outbox) as JSON
@@ -27,6 +28,13 @@
 // without a read first. When another instance wrote the session since, the
 // condition fails and the transaction's else branch returns the newer
 // session, on which fn runs again.
+//
+// Session writes that arrive while Options.CommitsInFlight transactions
+// are in flight go out together as one transaction (group commit, see
+// commit.go): one conversation alone pays nothing, and many at once share
+// the cluster's cost per request. A write in a group that loses against
+// another instance gets the newer session as above; the others of its
+// group are sent again.
 //
 // Counters are not written per message. Tally adds the deltas to a map in
 // memory; one goroutine per Store commits what gathered at most once per
@@ -88,8 +96,8 @@
 //     returned by Close or the next Tally as bot.ErrTallyDropped.
 //   - Tallies shows other instances' counts as of their last commit, up
 //     to TallyInterval behind.
-//   - The session cache holds up to SessionCache sessions' JSON (2 to 6 kB
-//     each: about 30 MB at the default 10,000).
+//   - The session cache holds up to SessionCache sessions (1 to 3 kB
+//     each: about 20 MB at the default 10,000).
 //   - Leadership from Campaign and Lead lasts as long as this process keeps
 //     its lease alive (10 seconds without contact); a partitioned leader
 //     learns that it lost only through the context Lead returns.
