@@ -27,7 +27,15 @@ const chromiumPath = "/usr/bin/chromium"
 // $PROACTIEF_TEST_OUTPUT (or a temporary folder).
 func TestBrowser(t *testing.T) {
 	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skipf("no Chromium at %s (apt-get install chromium): skipping the browser test", chromiumPath)
+		msg := fmt.Sprintf("no Chromium at %s (apt-get install chromium): skipping the browser test of the review page", chromiumPath)
+		// go test shows a passing package's output only with -v, so say
+		// it on the terminal too, where a person running the README's test
+		// command sees it.
+		if tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0); err == nil {
+			fmt.Fprintf(tty, "research/web: %s\n", msg)
+			tty.Close()
+		}
+		t.Skip(msg)
 	}
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
