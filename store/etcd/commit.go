@@ -106,6 +106,15 @@ func (c *committer) commit(ctx context.Context, key string, modRev int64, ops []
 	case <-ctx.Done():
 		r.gone.Store(true)
 		return commitResult{}, ctx.Err()
+	case <-c.done:
+		// Closed: every transaction has finished, and every write the
+		// committer took was answered; one that came in the meantime was not sent.
+		select {
+		case res := <-r.done:
+			return res, nil
+		default:
+			return commitResult{}, errClosed
+		}
 	}
 }
 
@@ -151,9 +160,12 @@ func (c *committer) run() {
 	}
 }
 
-// fail answers the writes still waiting when the store closes, and those
-// that arrive until every in-flight transaction is done.
+// fail waits for the transactions in flight, then answers the writes
+// still waiting when the store closes.
 func (c *committer) fail(pending []*commitReq) {
+	for range cap(c.slots) {
+		c.slots <- struct{}{}
+	}
 	for _, r := range pending {
 		r.done <- commitResult{err: errClosed}
 	}

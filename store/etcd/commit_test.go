@@ -121,3 +121,31 @@ func TestTakeLimits(t *testing.T) {
 		t.Errorf("bytes limit: batch %v rest %v", names(batch), names(rest))
 	}
 }
+
+// A write after Close is refused at once; it does not wait for a
+// committer that is gone.
+func TestUpdateAfterClose(t *testing.T) {
+	s := openShared(t, Options{})
+	mustUpdate(t, s, "s-1", func(sess *bot.Session) error {
+		sess.Conv.Consent = kept(time.Now())
+		return nil
+	})
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- s.Update(context.Background(), "s-1", func(sess *bot.Session) error {
+			sess.Conv.Turns++
+			return nil
+		})
+	}()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("Update after Close succeeded")
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Update after Close hangs")
+	}
+}
