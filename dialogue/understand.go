@@ -76,14 +76,23 @@ func (m Meaning) Has(i Intent) bool {
 //	- pattern (a whole line) a veto: when it matches, the intent is not found
 //	@name     the words a line "@name = a/b/c" defined earlier
 //	?word     an optional word
+//	& a b c   (a whole line) a co-occurrence: each of the words (or word
+//	          groups) occurs somewhere in the message, in any order and
+//	          any clause. Concepts are written this way: a life word, a
+//	          "too heavy" word and a "stop/out" word in one message.
 //
-// A message matches when the pattern's words occur in it in this order.
+// A message matches when the pattern's words occur in it in this order
+// (for "&" lines: in any order).
 //
 // Negation: a match is dropped when a negator (niet, geen, not, don't,
 // no, ...) stands earlier in the same clause, unless the pattern contains
-// a negator itself ("niet meer leven"). For crisis patterns only the two
-// words right before the match count, so that "ik weet het niet, ik wil
-// dood" stays a crisis.
+// a negator itself ("niet meer leven"). Crisis is the exception, the rule
+// decided in the sixth round: a crisis match is NEVER dropped for a
+// negation. "ik denk niet aan zelfmoord" and "ik wil niet dood, maar ..."
+// get the calm 113 note: a person who brings up suicide or death in a
+// chat about money worries is better served by one calm message too many
+// (the questions pause, they can go on) than by a missed one. Real answers
+// to the statements do not speak of death, so no answer is lost by it.
 //
 // Typos, the rule: a typed word of six or more letters is corrected only
 // towards a pattern word of six or more letters, by at most one edit (a
@@ -110,13 +119,14 @@ type pword struct {
 }
 
 type pattern struct {
-	intent  Intent
-	words   []pword
-	start   bool   // "^": only at the start of the message
-	veto    bool   // "-" before a pattern: when it matches, the intent is not found
-	negates bool   // the pattern holds a negator itself
-	word    string // for [words] patterns: the explanation key
-	line    int
+	intent   Intent
+	words    []pword
+	start    bool   // "^": only at the start of the message
+	veto     bool   // "-" before a pattern: when it matches, the intent is not found
+	negates  bool   // the pattern holds a negator itself
+	anyOrder bool   // "&": every word somewhere in the message, any order
+	word     string // for [words] patterns: the explanation key
+	line     int
 }
 
 type matcher struct {
@@ -129,6 +139,9 @@ type matcher struct {
 	byWord   map[string][]int
 	byPrefix []prefixRef
 	byLen    map[int][]string // fuzzable words by length
+	// lexicon holds, per intent index, the words of its "@lex<intent>"
+	// group: the vocabulary gate of the model (bayes.go).
+	lexicon map[int]pword
 }
 
 type prefixRef struct {
@@ -171,7 +184,7 @@ var scaleWords = map[string]bool{
 }
 
 func parseMatcher(data string) (*matcher, error) {
-	m := &matcher{known: map[string]bool{}}
+	m := &matcher{known: map[string]bool{}, lexicon: map[int]pword{}}
 	var intent Intent
 	wordsSection := false
 	macros := map[string]string{}
@@ -204,6 +217,9 @@ func parseMatcher(data string) (*matcher, error) {
 		p := pattern{intent: intent, line: i + 1}
 		if strings.HasPrefix(line, "- ") {
 			p.veto, line = true, strings.TrimSpace(line[2:])
+		}
+		if strings.HasPrefix(line, "& ") {
+			p.anyOrder, line = true, strings.TrimSpace(line[2:])
 		}
 		if wordsSection {
 			key, rest, ok := strings.Cut(line, ":")
@@ -272,10 +288,33 @@ func parseMatcher(data string) (*matcher, error) {
 			}
 			p.words = append(p.words, w)
 		}
+		if p.anyOrder {
+			for _, w := range p.words {
+				if w.gap || w.anyGap || w.end || w.optional || p.start {
+					return nil, fmt.Errorf("line %d: an & line holds words only", i+1)
+				}
+			}
+		}
 		if len(p.words) == 0 || p.words[0].gap || p.words[0].anyGap || p.words[len(p.words)-1].gap || p.words[len(p.words)-1].anyGap {
 			return nil, fmt.Errorf("line %d: a pattern starts and ends with a word", i+1)
 		}
 		m.patterns = append(m.patterns, p)
+	}
+	for _, in := range []Intent{IntentCrisis, IntentUrgent, IntentPerson} {
+		alts, ok := macros["@lex"+string(in)]
+		if !ok {
+			return nil, fmt.Errorf("no @lex%s word group", in)
+		}
+		var w pword
+		for _, a := range strings.Split(alts, "/") {
+			a = normWord(a)
+			if pre, ok := strings.CutSuffix(a, "*"); ok {
+				w.prefixes = append(w.prefixes, pre)
+			} else {
+				w.alts = append(w.alts, a)
+			}
+		}
+		m.lexicon[intentIndex(in)] = w
 	}
 	m.byWord = map[string][]int{}
 	m.byLen = map[int][]string{}
@@ -323,7 +362,8 @@ func knownIntent(i Intent) bool {
 var knownWords = []string{"eten", "meten", "week", "weken", "leven", "geven", "heten", "beter", "mensen", "eens", "mens",
 	"bellen", "willen", "wel", "weet", "weten", "meer", "even", "kunnen", "kennen", "helpen", "helpt", "spreken",
 	"breken", "zitten", "weg", "werk", "woorden", "worden", "vragen", "wagen", "brief", "brieven", "leren", "lezen", "dood",
-	"quite", "quiet", "living", "lieve", "gezet", "gezegd", "zeggen", "leggen", "liggen", "kosten", "kunnen"}
+	"quite", "quiet", "living", "lieve", "gezet", "gezegd", "zeggen", "leggen", "liggen", "kosten", "kunnen",
+	"zorgen", "zorgt", "zorg", "morgen", "worgen", "borgen", "sorgen", "hoog", "huur", "duur", "geld", "euro"}
 
 // normWord lower-cases a word and folds accents and apostrophes away.
 func normWord(w string) string {
@@ -437,7 +477,7 @@ func Understand(text string, answering bool) Meaning {
 			vetoed[intentIndex(p.intent)] = true
 			continue
 		}
-		if !p.negates && negatedBefore(fixed, start, p.intent == IntentCrisis) {
+		if !p.negates && p.intent != IntentCrisis && negatedBefore(fixed, start) {
 			if p.intent != "" {
 				negated[intentIndex(p.intent)] = true // "ik wil geen mens spreken"
 			}
@@ -574,16 +614,28 @@ var scopeEnds = map[string]bool{clauseBreak: true, "maar": true, "but": true, "e
 	"wat": true, "what": true, "waar": true, "where": true, "wie": true, "who": true, "of": true, "if": true}
 
 // negatedBefore reports whether a negator stands before position start in
-// the same clause (crisis: in the two words right before it).
-func negatedBefore(toks []string, start int, near bool) bool {
+// the same clause.
+func negatedBefore(toks []string, start int) bool {
 	for i := start - 1; i >= 0; i-- {
 		if scopeEnds[toks[i]] {
 			return false
 		}
-		if near && start-i > 2 {
-			return false
-		}
 		if negators[toks[i]] {
+			return true
+		}
+	}
+	return false
+}
+
+// inLexicon reports whether a token of the message is in the vocabulary
+// of intent in (its "@lex" word group).
+func (m *matcher) inLexicon(toks []string, in Intent) bool {
+	w, ok := m.lexicon[intentIndex(in)]
+	if !ok {
+		return false
+	}
+	for _, t := range toks {
+		if t != clauseBreak && w.matches(t) {
 			return true
 		}
 	}
@@ -650,6 +702,23 @@ func (m *memo) reset(words, positions int) {
 
 // match finds the pattern in toks; it returns where the match starts.
 func (p *pattern) match(toks []string, m *memo) (int, bool) {
+	if p.anyOrder {
+		first := len(toks)
+		for _, w := range p.words {
+			at := -1
+			for i, t := range toks {
+				if w.matches(t) {
+					at = i
+					break
+				}
+			}
+			if at < 0 {
+				return 0, false
+			}
+			first = min(first, at)
+		}
+		return first, true
+	}
 	m.reset(len(p.words), len(toks)+1)
 	// From the last start to the first, so that a gap reuses what the
 	// later starts found; the first start that matches is returned.
