@@ -68,3 +68,28 @@ func TestBayesThresholds(t *testing.T) {
 		t.Log(msg)
 	}
 }
+
+// TestBayesCues: a cue word is learnt from the training data, and one cue
+// alone does not open the model's gate (cueWords).
+func TestBayesCues(t *testing.T) {
+	var train []sample
+	for _, text := range []string{"ik wil poging wagen", "poging gedaan vandaag", "weer een poging gedaan"} {
+		train = append(train, sample{bCrisis, text})
+	}
+	for _, text := range []string{"ja", "nee", "klopt wel", "vandaag niet"} {
+		train = append(train, sample{bNone, text})
+	}
+	b := trainBayes(train)
+	if !b.cues[bCrisis]["poging"] || !b.cues[bCrisis]["gedaan"] {
+		t.Errorf("crisis cues %v lack poging and gedaan", b.cues[bCrisis])
+	}
+	if b.cues[bCrisis]["vandaag"] {
+		t.Error("vandaag is as often elsewhere: no cue")
+	}
+	if b.hasCue(correctedTokens("een poging"), bCrisis) {
+		t.Error("one cue word opened the gate")
+	}
+	if !b.hasCue(correctedTokens("poging gedaan"), bCrisis) {
+		t.Error("two cue words did not open the gate")
+	}
+}
