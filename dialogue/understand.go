@@ -3,6 +3,7 @@ package dialogue
 import (
 	_ "embed"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -110,10 +111,11 @@ func (m Meaning) Has(i Intent) bool {
 var understandData string
 
 type pword struct {
-	alts     []string // exact words
-	prefixes []string // word* forms
-	gap      bool     // ".."
-	anyGap   bool     // "...": any number of words, across clauses
+	alts     []string        // exact words
+	set      map[string]bool // the same, as a set when there are many
+	prefixes []string        // word* forms
+	gap      bool            // ".."
+	anyGap   bool            // "...": any number of words, across clauses
 	optional bool
 	end      bool // "$": the end of the message
 }
@@ -295,6 +297,14 @@ func parseMatcher(data string) (*matcher, error) {
 				}
 			}
 		}
+		for k := range p.words {
+			if w := &p.words[k]; len(w.alts) > 4 {
+				w.set = make(map[string]bool, len(w.alts))
+				for _, a := range w.alts {
+					w.set[a] = true
+				}
+			}
+		}
 		if len(p.words) == 0 || p.words[0].gap || p.words[0].anyGap || p.words[len(p.words)-1].gap || p.words[len(p.words)-1].anyGap {
 			return nil, fmt.Errorf("line %d: a pattern starts and ends with a word", i+1)
 		}
@@ -305,13 +315,14 @@ func parseMatcher(data string) (*matcher, error) {
 		if !ok {
 			return nil, fmt.Errorf("no @lex%s word group", in)
 		}
-		var w pword
+		w := pword{set: map[string]bool{}}
 		for _, a := range strings.Split(alts, "/") {
 			a = normWord(a)
 			if pre, ok := strings.CutSuffix(a, "*"); ok {
 				w.prefixes = append(w.prefixes, pre)
 			} else {
 				w.alts = append(w.alts, a)
+				w.set[a] = true
 			}
 		}
 		m.lexicon[intentIndex(in)] = w
@@ -454,7 +465,13 @@ func Understand(text string, answering bool) Meaning {
 	var words []wordAt
 	cand := make([]bool, len(m.patterns))
 	var scratch memo
+	uniq := make([]string, 0, len(fixed))
 	for _, t := range fixed {
+		if t != clauseBreak && !slices.Contains(uniq, t) {
+			uniq = append(uniq, t)
+		}
+	}
+	for _, t := range uniq {
 		for _, i := range m.byWord[t] {
 			cand[i] = true
 		}
@@ -469,6 +486,9 @@ func Understand(text string, answering bool) Meaning {
 			continue
 		}
 		p := &m.patterns[pi]
+		if !p.possible(uniq) {
+			continue
+		}
 		start, ok := p.match(fixed, &scratch)
 		if !ok {
 			continue
@@ -700,6 +720,21 @@ func (m *memo) reset(words, positions int) {
 	}
 }
 
+// possible reports whether every required word of the pattern occurs
+// among the message's distinct words: a cheap test before match.
+func (p *pattern) possible(uniq []string) bool {
+	for k := range p.words {
+		w := &p.words[k]
+		if w.gap || w.anyGap || w.end || w.optional {
+			continue
+		}
+		if !slices.ContainsFunc(uniq, w.matches) {
+			return false
+		}
+	}
+	return true
+}
+
 // match finds the pattern in toks; it returns where the match starts.
 func (p *pattern) match(toks []string, m *memo) (int, bool) {
 	if p.anyOrder {
@@ -786,10 +821,16 @@ func (p *pattern) step(toks []string, i, k int, m *memo) bool {
 	return false
 }
 
-func (w pword) matches(t string) bool {
-	for _, a := range w.alts {
-		if t == a {
+func (w *pword) matches(t string) bool {
+	if w.set != nil {
+		if w.set[t] {
 			return true
+		}
+	} else {
+		for _, a := range w.alts {
+			if t == a {
+				return true
+			}
 		}
 	}
 	for _, pre := range w.prefixes {
