@@ -175,6 +175,9 @@ var answerWords = map[string]bool{
 	"inderdaad": true, "precies": true, "absoluut": true, "zeker": true, "tuurlijk": true, "natuurlijk": true,
 	"yes": true, "yeah": true, "yep": true, "no": true, "nope": true, "nah": true, "agree": true, "disagree": true,
 	"true": true, "definitely": true, "absolutely": true, "correct": true, "jep": true, "jup": true,
+	// Words that begin a hedged answer ("somewhat, i am tired of waiting").
+	"somewhat": true, "kinda": true, "sorta": true, "partly": true, "deels": true, "gedeeltelijk": true,
+	"mwah": true, "mwa": true, "neutraal": true, "neutral": true,
 }
 
 // scaleWords mark an answer on the scale wherever they stand.
