@@ -24,6 +24,7 @@ import (
 	"github.com/proactief/proactief/bot/bottest"
 	"github.com/proactief/proactief/dialogue"
 	"github.com/proactief/proactief/store/bolt"
+	"github.com/proactief/proactief/store/codec"
 	"github.com/proactief/proactief/store/etcd"
 )
 
@@ -407,17 +408,16 @@ func benchConversationsIn(ctx context.Context, env *Env, storeURL, path string, 
 	if rep.IdleBytesPerConv < 0 {
 		rep.IdleBytesPerConv = 0
 	}
-	// Session size as the store keeps it: bbolt's binary form, or JSON.
+	// Session size as the store keeps it: the binary form of store/codec
+	// (etcd puts a 14-byte header with the write's nonce before it).
 	var total, count int
 	err = db.Sessions(ctx, func(s *bot.Session) error {
 		count++
-		if _, ok := db.(*bolt.DB); ok {
-			total += len(bolt.EncodeSession(s))
-			return nil
+		total += len(codec.Encode(s))
+		if _, ok := db.(*etcd.Store); ok {
+			total += 14
 		}
-		b, err := json.Marshal(s)
-		total += len(b)
-		return err
+		return nil
 	})
 	if err != nil {
 		return benchReport{}, err
