@@ -3,6 +3,8 @@ package dialogue
 import (
 	"strings"
 	"unicode"
+
+	"github.com/proactief/proactief/segment"
 )
 
 // command handles the commands valid in every state. It reports whether
@@ -142,6 +144,7 @@ func (t *turn) restart() {
 	t.st.Steps = nil
 	t.st.Pending = ""
 	t.st.Shown = 0
+	t.st.Promise = segment.Bounds{} // a new questionnaire, a new promise
 	t.st.Offer = ""
 	t.st.Stopped = false
 	t.st.Done = false

@@ -7,7 +7,8 @@ import (
 
 func (t *turn) welcome() {
 	t.fire("begin")
-	t.say("intro", "days", strconv.Itoa(t.e.opts.RetentionDays), "bot", t.text(t.contactKey("bot"), "name", t.e.opts.Municipality.Name), "responsible", t.responsible())
+	t.say("intro", "days", strconv.Itoa(t.e.opts.RetentionDays), "bot", t.text(t.contactKey("bot"), "name", t.e.opts.Municipality.Name), "responsible", t.responsible(),
+		"lo", strconv.Itoa(t.e.first.Lo), "hi", strconv.Itoa(t.e.first.Hi))
 	t.sayCampaign()
 	t.askConsentKeep()
 }

@@ -71,6 +71,7 @@ type Engine struct {
 	model   *segment.Model
 	opts    Options
 	events  fsm.Events
+	first   segment.Bounds // the promise before any answer, which the welcome states
 }
 
 // Outcome is what one [Engine.Step] produced.
@@ -175,7 +176,8 @@ func New(opts Options) (*Engine, error) {
 	if opts.FollowupAfter <= 0 {
 		opts.FollowupAfter = DefaultFollowupAfter
 	}
-	return &Engine{content: c, model: opts.Model, opts: opts, events: machineEvents()}, nil
+	_, first := opts.Model.Plan(nil, segment.Bounds{})
+	return &Engine{content: c, model: opts.Model, opts: opts, events: machineEvents(), first: first}, nil
 }
 
 // Content returns the engine's messages.
@@ -459,7 +461,7 @@ func (t *turn) reask() {
 		t.askConsentResearch()
 	case PhaseProfiling:
 		if t.st.Pending == "" {
-			t.nextStatement()
+			t.nextStatement(t.plan())
 			return
 		}
 		t.askStatement(t.st.Pending, false)

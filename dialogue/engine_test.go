@@ -214,29 +214,6 @@ func TestStopEarlyGivesOffer(t *testing.T) {
 	}
 }
 
-func TestProgressNeverGrowsSilently(t *testing.T) {
-	e := newEngine(t)
-	for seed := 0; seed < 30; seed++ {
-		k := &talk{t: t, e: e}
-		k.say("/start")
-		k.choose("yes")
-		k.choose("no")
-		prev := 0
-		for i := 0; k.st.Phase == PhaseProfiling && i < 40; i++ {
-			v := []string{"1", "2", "4", "5", "3"}[(seed+i*7)%5]
-			k.choose(v)
-			text := allText(k.out)
-			if prev > 0 && k.st.Shown > prev && !strings.Contains(text, "meer dan") {
-				t.Fatalf("seed %d: progress grew from %d to %d without a word:\n%s", seed, prev, k.st.Shown, text)
-			}
-			prev = k.st.Shown
-		}
-		if k.st.Phase != PhaseOffer {
-			t.Fatalf("seed %d: profiling did not end: %v", seed, k.st.Phase)
-		}
-	}
-}
-
 func TestStaffCommands(t *testing.T) {
 	e := newEngine(t)
 	st := e.Step(State{}, Input{Text: "/start", Staff: true}).State

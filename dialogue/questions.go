@@ -8,16 +8,23 @@ import (
 )
 
 func (t *turn) startProfiling() {
-	d := t.e.model.Next(t.st.Answers())
-	t.dec = d
-	t.say("profiling_intro", "n", strconv.Itoa(max(d.Remaining, 1)))
-	t.nextStatement()
+	d := t.plan()
+	lo, hi := t.st.Promise.Left(t.st.Answers())
+	t.say("profiling_intro", "lo", strconv.Itoa(max(lo, 1)), "hi", strconv.Itoa(max(hi, 1)))
+	t.nextStatement(d)
 }
 
-// nextStatement asks the statement the model picks, or ends profiling.
-func (t *turn) nextStatement() {
-	d := t.e.model.Next(t.st.Answers())
-	t.dec = d
+// plan asks the model what to do next under the promise made so far, and
+// keeps the new, never wider, promise in the state.
+func (t *turn) plan() segment.Decision {
+	d, b := t.e.model.Plan(t.st.Answers(), t.st.Promise)
+	t.dec, t.st.Promise = d, b
+	return d
+}
+
+// nextStatement asks the statement the model picks (d, from plan), or
+// ends profiling.
+func (t *turn) nextStatement(d segment.Decision) {
 	if d.Done || d.Next == "" {
 		t.finishProfiling()
 		return
@@ -34,28 +41,26 @@ func (t *turn) finishProfiling() {
 	t.askOffer(true)
 }
 
-// progress renders the "nog ongeveer N vragen" line. The shown number never
-// grows without saying so.
-func (t *turn) progress(fresh bool) string {
-	est := t.dec.Remaining
-	if est < 1 {
-		est = 1
+// progress renders how many questions are still to come, the one asked
+// now included, from the promise in the state: a range that only ever
+// narrows, and that the model keeps (segment.Model.Plan).
+func (t *turn) progress() string {
+	if !t.st.Promise.Given() {
+		// A conversation stored before promises were kept: make one now.
+		_, t.st.Promise = t.e.model.Plan(t.st.Answers(), segment.Bounds{})
 	}
-	if !fresh && t.st.Shown > 0 {
-		est = t.st.Shown
-	}
-	key := "progress_many"
-	if fresh && t.st.Shown > 0 && est > t.st.Shown {
-		key = "progress_more"
-	}
-	t.st.Shown = est
-	if est == 1 {
-		if key == "progress_more" {
-			return t.text(key, "n", "1")
-		}
+	lo, hi := t.st.Promise.Left(t.st.Answers())
+	lo = max(lo, 1)
+	hi = max(hi, lo)
+	switch {
+	case hi == 1:
 		return t.text("progress_one")
+	case lo == hi:
+		return t.text("progress_exact", "n", strconv.Itoa(hi))
+	case lo == 1:
+		return t.text("progress_most", "n", strconv.Itoa(hi))
 	}
-	return t.text(key, "n", strconv.Itoa(est))
+	return t.text("progress_range", "lo", strconv.Itoa(lo), "hi", strconv.Itoa(hi))
 }
 
 func (t *turn) askStatement(id string, fresh bool) {
@@ -63,14 +68,14 @@ func (t *turn) askStatement(id string, fresh bool) {
 	if !ok {
 		// A stored statement that no longer exists: pick another.
 		t.st.Pending = ""
-		t.nextStatement()
+		t.nextStatement(t.plan())
 		return
 	}
 	if !fresh && t.dec.Posterior == (segment.Posterior{}) {
 		t.dec = t.e.model.Next(t.st.Answers())
 	}
 	q := t.questionText(s)
-	text := t.text("question", "question", q, "progress", t.progress(fresh))
+	text := t.text("question", "question", q, "progress", t.progress())
 	t.ask(strings.TrimSpace(text), promptQuestionPrefix+id, t.scaleChoices(s)...)
 }
 
@@ -118,7 +123,7 @@ func (t *turn) scaleChoices(s segment.Statement) []Choice {
 
 func (t *turn) profiling(text string) {
 	if t.st.Pending == "" {
-		t.nextStatement()
+		t.nextStatement(t.plan())
 		return
 	}
 	var p segment.Parsed
@@ -201,5 +206,5 @@ func (t *turn) profiling(text string) {
 	} else {
 		t.say("ack")
 	}
-	t.nextStatement()
+	t.nextStatement(t.plan())
 }

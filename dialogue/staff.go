@@ -120,6 +120,6 @@ func StaffTrace(o Outcome) string {
 	if o.Trace.Parsed != "" {
 		heard += " | parsed " + o.Trace.Parsed
 	}
-	return fmt.Sprintf("trace: P=[%.3f %.3f %.3f] leading %d (%s, %.0f%%) | next %s, expected info %.3f bits | P(change)=%.3f, ~%d to go | %s | tone %s%s",
-		d.Posterior[0], d.Posterior[1], d.Posterior[2], best, best, p*100, next, d.Gain, d.PChange, d.Remaining, d.Reason, o.Trace.Tone, heard)
+	return fmt.Sprintf("trace: P=[%.3f %.3f %.3f] leading %d (%s, %.0f%%) | next %s, expected info %.3f bits | P(change)=%.3f, ~%d to go, promised %d to %d in all | %s | tone %s%s",
+		d.Posterior[0], d.Posterior[1], d.Posterior[2], best, best, p*100, next, d.Gain, d.PChange, d.Remaining, o.State.Promise.Lo, o.State.Promise.Hi, d.Reason, o.Trace.Tone, heard)
 }

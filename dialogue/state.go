@@ -107,7 +107,7 @@ type State struct {
 	Style   Tone      `json:"style,omitempty"`   // the person's own choice; wins over the inference
 	Forced  Tone      `json:"forced,omitempty"`  // staff preview (!segment)
 	Trace   bool      `json:"trace,omitempty"`   // staff trace (!trace on)
-	Shown   int       `json:"shown,omitempty"`   // last progress estimate shown
+	Shown   int       `json:"shown,omitempty"`   // last progress estimate shown by versions before Promise; no longer written
 	Offer   string    `json:"offer,omitempty"`   // offer choice made
 	Stopped bool      `json:"stopped,omitempty"` // the person stopped early
 	Done    bool      `json:"done,omitempty"`    // profiling finished
@@ -119,6 +119,11 @@ type State struct {
 	Handover string `json:"handover,omitempty"`
 	// Followup is the follow-up planned, if any (followup.go).
 	Followup *Followup `json:"followup,omitempty"`
+	// Promise is how many statements in all the questionnaire was
+	// promised to ask, at least and at most (segment.Model.Plan): the
+	// progress line shows it, it only ever narrows, and the model keeps
+	// it. The zero value means no promise was made yet.
+	Promise segment.Bounds `json:"promise,omitzero"`
 }
 
 // Answers returns the answers given so far, in the order asked.

@@ -63,7 +63,15 @@
 // assumes the remaining statements come in the order of their current
 // score and counts, per answer, the chance that the deciding log odds is
 // still within the stopping margin (normal approximation, margin shrunk by
-// a measured factor for stopping at the first crossing).
+// a measured factor for stopping at the first crossing). It is a
+// forecast, not a promise.
+//
+// Model.Plan is Next under a promise that a person can rely on: a range
+// of how many statements the questionnaire asks in all (Bounds). Its
+// lower bound is the earliest end any answers could bring, found by
+// trying them; its upper bound a cautious forecast that Plan then keeps
+// as a cap. The range never widens from one answer to the next, so
+// "nog 3 tot 9 vragen" never turns into more than was said.
 //
 // # Answers in words
 //

@@ -88,6 +88,7 @@ type Model struct {
 	min, max int
 	bound    float64
 	rho      float64
+	zHi      float64 // the same margin for the cautious forecast behind Plan's upper bound
 	zRem     float64 // margin (in remaining standard deviations) at which Remaining counts a conversation as done
 	logPrior [3]float64
 	weight   [maxStatements + 1]float64 // weight[n]: weight per answer when a dimension has n answers
@@ -171,6 +172,7 @@ func New(opts Options) *Model {
 		m.rho = 0.99
 	}
 	m.zRem = remainingShrink * math.Sqrt2 * math.Erfcinv(2*min(m.bound, 0.5))
+	m.zHi = upperShrink * math.Sqrt2 * math.Erfcinv(2*min(m.bound, 0.5))
 	prior := opts.Prior
 	if prior == (Posterior{}) {
 		prior = Prior
@@ -202,10 +204,11 @@ func (m *Model) Options() Options {
 
 // state is the evidence gathered from a list of answers.
 type state struct {
-	sum   [maxDims][3]float64 // untempered log-likelihood per dimension
-	n     [maxDims]int        // answers with evidence per dimension
-	asked uint64              // bit i: statement i asked (answered or skipped)
-	count int                 // statements asked
+	sum             [maxDims][3]float64 // untempered log-likelihood per dimension
+	n               [maxDims]int        // answers with evidence per dimension
+	asked           uint64              // bit i: statement i asked (answered or skipped)
+	agreed, skipped uint64              // bit i: statement i agreed with, or skipped (no evidence)
+	count           int                 // statements asked
 }
 
 // build collects the evidence in answers. Unknown ids are ignored; a
@@ -213,27 +216,38 @@ type state struct {
 func build(answers []Answer) state {
 	var st state
 	for _, a := range answers {
-		i, ok := index[a.ID]
-		if !ok || st.asked&(1<<i) != 0 {
-			continue
+		if i, ok := index[a.ID]; ok {
+			st.add(i, a.Value)
 		}
-		st.asked |= 1 << i
-		st.count++
-		it := &items[i]
-		if !it.ev || a.Value < 1 || a.Value > 5 {
-			continue
-		}
-		ll := &it.logN
-		if a.Agrees() {
-			ll = &it.logA
-		}
-		for k := range 3 {
-			st.sum[it.dim][k] += ll[k]
-		}
-		st.n[it.dim]++
 	}
 	return st
 }
+
+// add records the answer v to statement i, unless i was asked before.
+func (st *state) add(i, v int) {
+	if st.asked&(1<<i) != 0 {
+		return
+	}
+	st.asked |= 1 << i
+	st.count++
+	it := &items[i]
+	if !it.ev || v < 1 || v > 5 {
+		st.skipped |= 1 << i
+		return
+	}
+	ll := &it.logN
+	if (Answer{Value: v}).Agrees() {
+		ll = &it.logA
+		st.agreed |= 1 << i
+	}
+	for k := range 3 {
+		st.sum[it.dim][k] += ll[k]
+	}
+	st.n[it.dim]++
+}
+
+// key identifies the evidence: two states with the same key decide alike.
+func (st *state) key() [3]uint64 { return [3]uint64{st.asked, st.agreed, st.skipped} }
 
 // logPost returns the unnormalised tempered log posterior.
 func (m *Model) logPost(st *state) [3]float64 {
@@ -293,6 +307,8 @@ type Decision struct {
 	PChange   float64   // estimated chance that asking all remaining statements would change the current assignment
 	Remaining int       // honest estimate of statements still to be asked (0 when Done), for a progress indicator
 	Reason    string    // short English reason for a trace, e.g. "stop: P(change)=0.03 < 0.05" or "max reached"
+
+	upper int // a cautious forecast of the statements still to be asked, for Plan's promise
 }
 
 // Next decides what to do after the given answers (in the order asked). It
@@ -302,9 +318,17 @@ type Decision struct {
 // were asked, or when no statement with figures is left.
 func (m *Model) Next(answers []Answer) Decision {
 	st := build(answers)
-	lp := m.logPost(&st)
+	return m.next(&st, 0, m.max, true)
+}
+
+// next decides for the evidence in st. It asks on while fewer than floor
+// statements were asked and stops once cap were asked (Plan's promise).
+// Without full it leaves out Gain and Remaining, which only a person
+// reads.
+func (m *Model) next(st *state, floor, cap int, full bool) Decision {
+	lp := m.logPost(st)
 	post := normalize(lp)
-	g := m.aggregate(&st)
+	g := m.aggregate(st)
 	bs, _ := post.Best()
 	b := int(bs) - 1
 	d := Decision{Posterior: post, PChange: g.pChange(post, b)}
@@ -321,7 +345,10 @@ func (m *Model) Next(answers []Answer) Decision {
 	case left == 0:
 		d.Done, d.Reason = true, "no statements left"
 		return d
-	case st.count >= m.min && d.PChange < m.bound:
+	case st.count >= cap:
+		d.Done, d.Reason = true, reasonPromise+strconv.Itoa(cap)
+		return d
+	case st.count >= max(m.min, floor) && d.PChange < m.bound:
 		d.Done = true
 		d.Reason = "stop: P(change)=" + fmtP(d.PChange) + " < " + fmtP(m.bound)
 		return d
@@ -373,11 +400,18 @@ func (m *Model) Next(answers []Answer) Decision {
 		}
 	}
 	d.Next = table[best].ID
-	d.Gain = m.gain(&st, lp, post, best)
-	d.Remaining = m.remaining(&st, &g, post, b, &score, left)
+	if !full {
+		return d
+	}
+	d.Gain = m.gain(st, lp, post, best)
+	d.Remaining = m.remaining(st, &g, post, b, &score, left)
+	d.upper = m.upper(st, &g, post, b, &score, left)
 	d.Reason = "ask: gain=" + strconv.FormatFloat(d.Gain, 'f', 3, 64) + " bits, P(change)=" + fmtP(d.PChange)
 	return d
 }
+
+// reasonPromise starts the Reason of a stop at Plan's upper bound.
+const reasonPromise = "promised at most "
 
 func fmtP(p float64) string { return strconv.FormatFloat(p, 'f', 3, 64) }
 
@@ -508,6 +542,44 @@ func (m *Model) remaining(st *state, g *agg, post Posterior, b int, score *[maxS
 	if lo >= hi {
 		return hi
 	}
+	exp := 1.0 // k = 0: the statement asked now
+	m.survival(st, g, post, b, score, hi, m.zRem, func(k int, going float64) bool {
+		if k < lo {
+			going = 1
+		} else if going < 1e-3 {
+			return false // the rest adds at most a few hundredths of a statement
+		}
+		exp += going
+		return true
+	})
+	return min(max(int(math.Round(exp)), lo), hi)
+}
+
+// upper is a cautious forecast of the statements still to be asked, the
+// one asked now included: the fewest k after which the forecast chance of
+// going on (survival, with the full stopping margin) is below upperRisk.
+func (m *Model) upper(st *state, g *agg, post Posterior, b int, score *[maxStatements]float64, left int) int {
+	lo := max(m.min-st.count, 1)
+	hi := min(m.max-st.count, left)
+	if lo >= hi {
+		return hi
+	}
+	u := hi
+	m.survival(st, g, post, b, score, hi, m.zHi, func(k int, going float64) bool {
+		if k >= lo && going < upperRisk {
+			u = k
+			return false
+		}
+		return true
+	})
+	return u
+}
+
+// survival calls visit for k = 1, 2, ... below hi with the forecast
+// chance that the conversation goes on after k more answers (see
+// remaining), z being the stopping margin in remaining standard
+// deviations, until visit returns false.
+func (m *Model) survival(st *state, g *agg, post Posterior, b int, score *[maxStatements]float64, hi int, z float64, visit func(k int, going float64) bool) {
 	var order [maxStatements]int
 	n := 0
 	for i := range items {
@@ -518,8 +590,7 @@ func (m *Model) remaining(st *state, g *agg, post Posterior, b int, score *[maxS
 	}
 	slices.SortStableFunc(order[:n], func(x, y int) int { return cmp.Compare(score[y], score[x]) })
 	var used [3][3]float64 // [challenger][s]: variance revealed so far
-	exp := 1.0             // k = 0: the statement asked now
-	for k := 1; k < hi; k++ {
+	for k := 1; k < hi && k <= n; k++ {
 		it := &items[order[k-1]]
 		w := g.wFinal[it.dim]
 		var going float64
@@ -537,18 +608,14 @@ func (m *Model) remaining(st *state, g *agg, post Posterior, b int, score *[maxS
 				u := used[c][s]
 				r := math.Sqrt(max(g.vr[pi][s]-u, 0))
 				mu := sg * g.mean[pi][s]
-				stop *= 1 - open(mu, m.zRem*r, u)
+				stop *= 1 - open(mu, z*r, u)
 			}
 			going += post[s] * (1 - stop)
 		}
-		if k < lo {
-			going = 1
-		} else if going < 1e-3 {
-			break // the rest adds at most a few hundredths of a statement
+		if !visit(k, going) {
+			return
 		}
-		exp += going
 	}
-	return min(max(int(math.Round(exp)), lo), hi)
 }
 
 // open returns the chance that |mu + X| < h for X normal with mean 0 and

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 )
 
 // SimOptions configures Simulate.
@@ -46,10 +47,21 @@ type SimReport struct {
 	// error and mean signed error (positive = too many promised).
 	RemainingMAE  float64 `json:"remaining_mae"`
 	RemainingBias float64 `json:"remaining_bias"`
+	// The adaptive policy runs under Plan's promise, as the chatbot does.
+	// PromiseKept is the share of promises (one per statement asked) the
+	// conversation kept: its length lay within them; it is 1 by
+	// construction. StoppedAtPromise is the share of conversations that
+	// ended because the upper bound was reached; PromiseWidth the mean
+	// number of statements between the bounds (upper minus lower), and
+	// FirstPromise the bounds a person reads first.
+	PromiseKept      float64 `json:"promise_kept"`
+	StoppedAtPromise float64 `json:"stopped_at_promise"`
+	PromiseWidth     float64 `json:"promise_width"`
+	FirstPromise     Bounds  `json:"first_promise"`
 }
 
 // Simulate draws synthetic respondents from the study's table and compares
-// the adaptive policy (Model.Next) with the study's fixed order and a random
+// the adaptive policy (Model.Plan, as the chatbot asks) with the study's fixed order and a random
 // order cut at the same length per respondent, and with all statements.
 // A respondent's segment is drawn from the prior, each statement's
 // agreement from the segment's percentage, and a value of 4 or 5 for
@@ -81,13 +93,17 @@ func Simulate(o SimOptions) SimReport {
 	)
 	names := [policies]string{"adaptive", "fixed", "random", "all"}
 	var (
-		correct, agree [policies]int
-		asked          [policies][]int
-		cal, calAll    [policies]calibration
-		pcSum          float64
-		remAbs, remSum float64
-		remN           int
-		promised       []int
+		correct, agree  [policies]int
+		asked           [policies][]int
+		cal, calAll     [policies]calibration
+		pcSum           float64
+		remAbs, remSum  float64
+		remN            int
+		promised        []int
+		bounds          []Bounds
+		kept, atPromise int
+		width           float64
+		first           Bounds
 	)
 	values := make([]int, len(items))
 	var shared [maxDims]float64
@@ -120,13 +136,18 @@ func Simulate(o SimOptions) SimReport {
 
 		answers = answers[:0]
 		promised = promised[:0]
-		var dec Decision
+		bounds = bounds[:0]
+		var (
+			dec  Decision
+			plan Bounds
+		)
 		for {
-			dec = m.Next(answers)
+			dec, plan = m.Plan(answers, plan)
 			if dec.Done {
 				break
 			}
 			promised = append(promised, dec.Remaining)
+			bounds = append(bounds, plan)
 			i := index[dec.Next]
 			answers = append(answers, Answer{ID: dec.Next, Value: values[i]})
 		}
@@ -136,6 +157,16 @@ func Simulate(o SimOptions) SimReport {
 			remAbs += math.Abs(e)
 			remSum += e
 			remN++
+			if b := bounds[j]; b.Lo <= k && k <= b.Hi {
+				kept++
+			}
+			width += float64(bounds[j].Hi - bounds[j].Lo)
+		}
+		if len(bounds) > 0 {
+			first = bounds[0]
+		}
+		if strings.HasPrefix(dec.Reason, reasonPromise) {
+			atPromise++
 		}
 		pcSum += dec.PChange
 		res[adaptive].seg, res[adaptive].conf = dec.Posterior.Best()
@@ -171,7 +202,9 @@ func Simulate(o SimOptions) SimReport {
 	rep := SimReport{N: o.N, Seed: o.Seed, Correlation: corr, MeanPChange: pcSum / float64(o.N)}
 	if remN > 0 {
 		rep.RemainingMAE, rep.RemainingBias = remAbs/float64(remN), remSum/float64(remN)
+		rep.PromiseKept, rep.PromiseWidth = float64(kept)/float64(remN), width/float64(remN)
 	}
+	rep.StoppedAtPromise, rep.FirstPromise = float64(atPromise)/float64(o.N), first
 	for p := range policies {
 		slices.Sort(asked[p])
 		var sum int

@@ -61,7 +61,7 @@ type classifyOut struct {
 
 func runClassify(_ context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "classify", "classify [--adaptive] < answers.jsonl\n\n"+classifyHelp)
-	adaptive := fs.Bool("adaptive", false, "ask like the chatbot does (Model.Next), taking each answer from the sheet")
+	adaptive := fs.Bool("adaptive", false, "ask like the chatbot does (Model.Plan), taking each answer from the sheet")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -121,8 +121,10 @@ func classifyLine(m *segment.Model, raw []byte, adaptive bool) (*classifyOut, er
 	var answers []segment.Answer
 	var post segment.Posterior
 	if adaptive {
+		var promise segment.Bounds
 		for {
-			d := m.Next(answers)
+			var d segment.Decision
+			d, promise = m.Plan(answers, promise)
 			if d.Done {
 				post = d.Posterior
 				break
@@ -239,6 +241,8 @@ func writeSimTable(w io.Writer, rep segment.SimReport, o segment.Options) error 
 	}
 	fmt.Fprintf(w, "\nadaptive: mean stated P(change) at stop %.3f, observed disagreement with all %.3f\n",
 		rep.MeanPChange, 1-adaptive.Agreement)
+	fmt.Fprintf(w, "adaptive: progress promise kept %.1f%%, first %d to %d statements, mean width %.1f, ended at its upper bound %.1f%%\n",
+		100*rep.PromiseKept, rep.FirstPromise.Lo, rep.FirstPromise.Hi, rep.PromiseWidth, 100*rep.StoppedAtPromise)
 	fmt.Fprintln(w, strings.TrimSpace(`
 accuracy: assigned the generating segment; agreement: assigned as with all 26 statements;
 fixed/random: the study's order / a random order, cut per respondent at the adaptive length;

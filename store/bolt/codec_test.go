@@ -14,6 +14,7 @@ import (
 
 	"github.com/proactief/proactief/bot"
 	"github.com/proactief/proactief/dialogue"
+	"github.com/proactief/proactief/segment"
 	"github.com/proactief/proactief/store/bolt"
 )
 
@@ -43,6 +44,7 @@ func fullSession() *bot.Session {
 			Trace: true, Shown: 5, Offer: "person", Stopped: true, Done: true, Turns: 1 << 40,
 			Started: at.Add(-time.Hour), Updated: time.Time{}, Handover: dialogue.HandoverOpen,
 			Followup: &dialogue.Followup{About: dialogue.AboutOffer, Due: at.Add(time.Hour), Count: 2, Pending: true, Result: dialogue.ResultNogNiet},
+			Promise:  segment.Bounds{Lo: 7, Hi: 19},
 		},
 		Seen: []bot.Seen{
 			{ID: "1"},
@@ -112,13 +114,14 @@ func TestCodecKnowsEveryField(t *testing.T) {
 	want := map[reflect.Type]string{
 		reflect.TypeFor[bot.Session]():       "Key string, Version uint64, Conv dialogue.State, Seen []bot.Seen, Research string, Handover *bot.Handover, Signals []string, ResearchOut []bot.ResearchTurn, EraseResearch string, Outbox []bot.Envelope, Cancel bot.Cancel",
 		reflect.TypeFor[bot.Seen]():          "ID string, Replies []dialogue.Reply",
-		reflect.TypeFor[dialogue.State]():    "Phase string, Prev string, Lang string, Channel string, Source string, Test bool, Consent dialogue.Consent, Steps []dialogue.Step, Pending string, Prompt string, Retries int, Style dialogue.Tone, Forced dialogue.Tone, Trace bool, Shown int, Offer string, Stopped bool, Done bool, Turns int, Started time.Time, Updated time.Time, Handover string, Followup *dialogue.Followup",
+		reflect.TypeFor[dialogue.State]():    "Phase string, Prev string, Lang string, Channel string, Source string, Test bool, Consent dialogue.Consent, Steps []dialogue.Step, Pending string, Prompt string, Retries int, Style dialogue.Tone, Forced dialogue.Tone, Trace bool, Shown int, Offer string, Stopped bool, Done bool, Turns int, Started time.Time, Updated time.Time, Handover string, Followup *dialogue.Followup, Promise segment.Bounds",
 		reflect.TypeFor[dialogue.Consent]():  "Keep *dialogue.Decision, Research *dialogue.Decision, Share *dialogue.Decision, Callback *dialogue.Decision, Followup *dialogue.Decision",
 		reflect.TypeFor[dialogue.Decision](): "Given bool, Version string, At time.Time, Channel string",
 		reflect.TypeFor[dialogue.Step]():     "Statement string, Value int, Posterior segment.Posterior, Tone dialogue.Tone, At time.Time",
 		reflect.TypeFor[dialogue.Reply]():    "Text string, Choices []dialogue.Choice, Prompt string, Document *dialogue.Document",
 		reflect.TypeFor[dialogue.Choice]():   "ID string, Label string",
 		reflect.TypeFor[dialogue.Document](): "Name string, Data []uint8",
+		reflect.TypeFor[segment.Bounds]():    "Lo int, Hi int",
 	}
 	for typ, fields := range want {
 		var got []string

@@ -174,6 +174,8 @@ func (e *encoder) state(st *dialogue.State) {
 		e.str(st.Handover)
 		e.decision(st.Consent.Followup)
 		e.followup(st.Followup)
+		e.int(st.Promise.Lo)
+		e.int(st.Promise.Hi)
 	})
 }
 
@@ -523,6 +525,9 @@ func (d *decoder) state(st *dialogue.State) {
 				d.fail("followup")
 			}
 		}
+		// Zero (no promise made yet) in records written before it.
+		st.Promise.Lo = d.int0()
+		st.Promise.Hi = d.int0()
 	})
 }
 
