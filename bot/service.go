@@ -21,17 +21,21 @@ import (
 
 // Inbound is one message from a person, as a channel adapter delivers it.
 type Inbound struct {
-	Channel   string    // Telegram, Mattermost, Terminal
-	UserID    string    // the person's id in the channel; pseudonymised at once, never stored or logged
-	MessageID string    // channel-unique id of this message ("" when the channel has none); redelivery is recognised by it
-	Text      string    // what the person typed; "" for a button
-	Choice    string    // id of the button chosen
-	Prompt    string    // the question the button belonged to
-	Lang      string    // language hint ("nl", "en")
-	Source    string    // campaign from a deep link
-	Staff     bool      // a staff member testing: "!" commands allowed, marked as test
-	NonText   bool      // a sticker, photo, ...: nothing to read, nothing stored
-	Time      time.Time // when the message was sent; zero means now
+	Channel   string // Telegram, Mattermost, Terminal
+	UserID    string // the person's id in the channel; pseudonymised at once, never stored or logged
+	MessageID string // channel-unique id of this message ("" when the channel has none); redelivery is recognised by it
+	// Text is what the person typed; "" for a button press. With Choice
+	// also set, the person typed Text and the channel read it as that
+	// choice (its number or label): the engine gets the choice, the
+	// research record the typed text.
+	Text    string
+	Choice  string    // id of the button chosen, or of the choice Text was read as
+	Prompt  string    // the question the button belonged to
+	Lang    string    // language hint ("nl", "en")
+	Source  string    // campaign from a deep link
+	Staff   bool      // a staff member testing: "!" commands allowed, marked as test
+	NonText bool      // a sticker, photo, ...: nothing to read, nothing stored
+	Time    time.Time // when the message was sent; zero means now
 	// Address is where the channel delivers to this person later (the
 	// Telegram chat id); kept, sealed, only during a handover they agreed to.
 	Address string
@@ -234,8 +238,12 @@ func (s *Service) apply(sess *Session, in Inbound, research string) Result {
 	}
 	wasResearch := sess.Conv.Consent.Researchable()
 	before := sess.Conv
+	text := in.Text
+	if in.Choice != "" {
+		text = "" // a typed "2" read as choice 2 is answered like the button
+	}
 	out := s.engine.Step(sess.Conv, dialogue.Input{
-		Time: in.Time, Text: in.Text, Choice: in.Choice, Prompt: in.Prompt,
+		Time: in.Time, Text: text, Choice: in.Choice, Prompt: in.Prompt,
 		Channel: in.Channel, Lang: in.Lang, Source: in.Source, Staff: in.Staff, NonText: in.NonText,
 	})
 	replies := out.Replies
@@ -322,11 +330,13 @@ func (s *Service) recordResearch(sess *Session, in Inbound, out dialogue.Outcome
 	citizen.From = "citizen"
 	switch {
 	case in.NonText:
-		citizen.Text = "[GEEN TEKST]"
-	case in.Choice != "":
-		citizen.Text = "[KNOP " + in.Choice + "]"
+		citizen.Text, citizen.Input = "[GEEN TEKST]", InputNonText
+	case in.Choice != "" && in.Text == "":
+		citizen.Text, citizen.Input = "[KNOP "+in.Choice+"]", InputButton
 	default:
-		citizen.Text = s.opts.Redact(cutText(in.Text))
+		// Typed text, also when the channel read it as a choice: a
+		// typed "2" is not a button press.
+		citizen.Text, citizen.Input = s.opts.Redact(cutText(in.Text)), InputTyped
 	}
 	// The answer this message gave, if it gave one.
 	if n := len(st.Steps); n > 0 && st.Steps[n-1].At.Equal(in.Time) && st.Turns > 0 {

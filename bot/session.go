@@ -116,7 +116,18 @@ type ResearchTurn struct {
 	// follow-up (its text is the message to be sent), and the answer
 	// (dialogue.ResultGelukt, ...) on the citizen's turn that gave one.
 	Followup string `json:"followup,omitempty"`
+	// Input is how a citizen's message was given: InputButton,
+	// InputTyped or InputNonText; "" on bot turns and on records from
+	// before it was kept.
+	Input string `json:"input,omitempty"`
 }
+
+// How a citizen's message was given (ResearchTurn.Input).
+const (
+	InputButton  = "button"  // a button pressed; Text is "[KNOP id]"
+	InputTyped   = "typed"   // typed text, redacted, also when read as a choice (a typed "2")
+	InputNonText = "nontext" // a sticker, photo, ...; Text is "[GEEN TEKST]"
+)
 
 // FollowupPlanned marks the research turn of a planned follow-up.
 const FollowupPlanned = "planned"

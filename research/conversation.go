@@ -31,7 +31,8 @@ type Answer struct {
 }
 
 // Turn is one message of a conversation, as kept for research: citizen
-// text redacted at the source, button presses as "[KNOP id]".
+// text redacted at the source, button presses as "[KNOP id]"; Input says
+// which it was.
 type Turn struct {
 	Seq       int         `json:"seq"`
 	Day       string      `json:"day"`  // YYYY-MM-DD
@@ -45,6 +46,11 @@ type Turn struct {
 	// Asked is the statement a bot message asks, recognised by its
 	// question text; "" when it asks none.
 	Asked string `json:"asked,omitempty"`
+	// Input is how a citizen's message was given: bot.InputButton,
+	// bot.InputTyped (also a typed "2" read as choice 2) or
+	// bot.InputNonText. Records from before it was kept have none; in
+	// those a typed number read as a choice shows as [KNOP n].
+	Input string `json:"input,omitempty"`
 }
 
 // Conversation is everything kept for research about one person's
@@ -221,7 +227,7 @@ func build(turns []bot.ResearchTurn) Conversation {
 		c.LastState = t.State
 		turn := Turn{
 			Seq: t.Seq, Day: t.Day, From: t.From, Text: t.Text, State: t.State, Tone: string(t.Tone),
-			Statement: t.Statement, Value: t.Value, Posterior: t.Posterior,
+			Statement: t.Statement, Value: t.Value, Posterior: t.Posterior, Input: t.Input,
 		}
 		if t.From == "bot" {
 			turn.Asked = askedIn(t.Text)

@@ -252,13 +252,14 @@ func (a *Adapter) numbered(k string, in bot.Inbound) bot.Inbound {
 	s := strings.TrimSpace(in.Text)
 	if a.opts.ActionsURL == "" {
 		if n, err := strconv.Atoi(strings.TrimSuffix(s, ".")); err == nil && n >= 1 && n <= len(p.choices) {
-			in.Text, in.Choice, in.Prompt = "", p.choices[n-1].ID, p.prompt
+			// Text stays: a typed number is typed text, not a button press.
+			in.Choice, in.Prompt = p.choices[n-1].ID, p.prompt
 			return in
 		}
 	}
 	for _, c := range p.choices {
 		if s != "" && strings.EqualFold(s, c.Label) {
-			in.Text, in.Choice, in.Prompt = "", c.ID, p.prompt
+			in.Choice, in.Prompt = c.ID, p.prompt
 			return in
 		}
 	}

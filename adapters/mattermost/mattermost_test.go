@@ -238,11 +238,12 @@ func TestStaffConversation(t *testing.T) {
 				t.Fatalf("!trace on answered:\n%s", joined(posts))
 			}
 
-			// "1" answers the open question with its first choice.
+			// "1" answers the open question with its first choice, and
+			// stays typed text (research must not read it as a button).
 			prompt, first := e.prompt, e.choices[0].ID
 			h, posts = e.say("1")
-			if h.in.Choice != first || h.in.Prompt != prompt || h.in.Text != "" {
-				t.Fatalf("\"1\" became choice %q prompt %q text %q, want %q %q", h.in.Choice, h.in.Prompt, h.in.Text, first, prompt)
+			if h.in.Choice != first || h.in.Prompt != prompt || h.in.Text != "1" {
+				t.Fatalf("\"1\" became choice %q prompt %q text %q, want %q %q text \"1\"", h.in.Choice, h.in.Prompt, h.in.Text, first, prompt)
 			}
 			if !strings.Contains(joined(posts), "trace: P=[") {
 				t.Fatalf("no trace after an answer:\n%s", joined(posts))
@@ -462,7 +463,7 @@ func TestButtons(t *testing.T) {
 		t.Fatalf("press = %d, %v", code, err)
 	}
 	h := e.next()
-	if h.in.Choice != second || h.in.Prompt != prompt || !h.in.Staff {
+	if h.in.Choice != second || h.in.Prompt != prompt || !h.in.Staff || h.in.Text != "" {
 		t.Fatalf("press became %+v, want choice %q prompt %q", h.in, second, prompt)
 	}
 	e.replies(len(h.res.Replies))

@@ -116,16 +116,17 @@ func readLine(r *bufio.Reader) (string, error) {
 }
 
 // inbound turns a line into a message: a number or a label picks a choice
-// of the last question.
+// of the last question. The line stays as typed text, so that a typed "2"
+// is never recorded as a button press.
 func (c *Chat) inbound(line string) bot.Inbound {
 	in := bot.Inbound{Text: line}
 	trimmed := strings.TrimSpace(line)
 	if n, err := strconv.Atoi(strings.TrimSuffix(trimmed, ".")); err == nil && n >= 1 && n <= len(c.last) {
-		return bot.Inbound{Choice: c.last[n-1].ID, Prompt: c.prompt}
+		return bot.Inbound{Text: line, Choice: c.last[n-1].ID, Prompt: c.prompt}
 	}
 	for _, ch := range c.last {
 		if trimmed != "" && strings.EqualFold(trimmed, ch.Label) {
-			return bot.Inbound{Choice: ch.ID, Prompt: c.prompt}
+			return bot.Inbound{Text: line, Choice: ch.ID, Prompt: c.prompt}
 		}
 	}
 	return in

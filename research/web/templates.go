@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/proactief/proactief/bot"
 	"github.com/proactief/proactief/segment"
 )
 
@@ -16,6 +17,7 @@ import (
 var (
 	toneNames    = map[string]string{"neutral": "neutraal", "brief": "kort en snel", "autonomy": "eigen regie", "slow": "rustig, stap voor stap"}
 	fromNames    = map[string]string{"citizen": "Inwoner", "bot": "Chatbot"}
+	inputNames   = map[string]string{bot.InputButton: "knop gekozen", bot.InputTyped: "getypt", bot.InputNonText: "geen tekst"}
 	channelNames = map[string]string{"telegram": "Telegram", "mattermost": "Mattermost", "terminal": "Terminal"}
 	actionNames  = map[string]string{"view": "gesprek bekeken", "export": "export gedownload", "report": "studietabel bekeken", "review": "beoordeling opgeslagen", "aanmelden": "aangemeld", "afmelden": "afgemeld", "aanmelden mislukt": "aanmelden mislukt", "erasure": "gegevens gewist"}
 	amsterdam    = loadAmsterdam()
@@ -38,6 +40,7 @@ func lookup(m map[string]string, k string) string {
 var funcs = template.FuncMap{
 	"tone":    func(t string) string { return lookup(toneNames, t) },
 	"from":    func(f string) string { return lookup(fromNames, f) },
+	"input":   func(i string) string { return lookup(inputNames, i) },
 	"channel": func(c string) string { return lookup(channelNames, c) },
 	"action":  func(a string) string { return lookup(actionNames, a) },
 	"segname": func(n int) string { return segment.Segment(n).String() },
