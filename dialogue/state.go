@@ -107,7 +107,7 @@ type State struct {
 	Style   Tone      `json:"style,omitempty"`   // the person's own choice; wins over the inference
 	Forced  Tone      `json:"forced,omitempty"`  // staff preview (!segment)
 	Trace   bool      `json:"trace,omitempty"`   // staff trace (!trace on)
-	Shown   int       `json:"shown,omitempty"`   // last progress estimate shown by versions before Promise; no longer written
+	Shown   int       `json:"shown,omitempty"`   // last progress estimate shown by versions before Promise; no longer read
 	Offer   string    `json:"offer,omitempty"`   // offer choice made
 	Stopped bool      `json:"stopped,omitempty"` // the person stopped early
 	Done    bool      `json:"done,omitempty"`    // profiling finished
