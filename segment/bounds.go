@@ -43,7 +43,9 @@ func (b Bounds) Left(answers []Answer) (lo, hi int) {
 // promised.Lo (it is not when promised came from Plan with the same
 // model), it asks on until promised.Lo.
 //
-// The promise it returns never widens: Lo never falls and Hi never rises.
+// The promise it returns never widens: Lo never falls and Hi never rises
+// (given a promise Plan made itself; a stored one with Lo above Hi is
+// held to Hi).
 // While not Done, Lo is the earliest the questionnaire can end, found by
 // trying every kind of answer (agree, not agree, skip) to the statements
 // the model would ask next, searchDepth deep; Hi is a cautious forecast
@@ -61,7 +63,9 @@ func (m *Model) Plan(answers []Answer, promised Bounds) (Decision, Bounds) {
 		return d, Bounds{Lo: st.count, Hi: st.count}
 	}
 	hi := min(st.count+d.upper, cap)
-	lo := max(m.earliest(&st, index[d.Next], hi), promised.Lo, st.count+1)
+	// Not Done, so st.count < cap; min keeps a promise that was not
+	// Plan's own (Lo above Hi) from widening.
+	lo := min(max(m.earliest(&st, index[d.Next], hi), promised.Lo, st.count+1), cap)
 	return d, Bounds{Lo: lo, Hi: max(hi, lo)}
 }
 

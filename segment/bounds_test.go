@@ -108,6 +108,9 @@ func TestPlanHoldsToAGivenPromise(t *testing.T) {
 	if !d.Done || !strings.HasPrefix(d.Reason, reasonPromise) || b != (Bounds{3, 3}) {
 		t.Fatalf("promise of at most 3 not kept: %+v %v", d, b)
 	}
+	if d, b := m.Plan(open, Bounds{Lo: 9, Hi: 5}); d.Done || b.Hi > 5 || b.Lo > b.Hi {
+		t.Fatalf("promise of 9 to 5: %+v %v", d, b)
+	}
 	if _, first := m.Plan(nil, Bounds{}); first.Lo != m.min || first.Hi > m.max || first.Hi < first.Lo {
 		t.Fatalf("first promise %v", first)
 	}
