@@ -181,6 +181,21 @@ func TestUnderstandHoldout(t *testing.T) {
 	}, 0.01)
 }
 
+var partFlag = flag.String("part", "", "a corpus file to score on its own (TestUnderstandPart), e.g. for a new batch's first run")
+
+// TestUnderstandPart scores one corpus file given with -part, with every
+// miss: the way a new batch's first run is recorded before the rules are
+// changed for it (testdata/*_first_run.txt).
+func TestUnderstandPart(t *testing.T) {
+	if *partFlag == "" {
+		t.Skip("no -part file given")
+	}
+	rows := readCorpus(t, *partFlag)
+	s := scoreCorpus(rows)
+	*showMisses = true
+	s.report(t, *partFlag, len(rows))
+}
+
 // gate fails when an intent's precision or recall is below its minimum
 // ({precision, recall}) or too many real answers were taken for an intent.
 func gate(t *testing.T, s corpusScore, min map[Intent][2]float64, maxStolen float64) {
