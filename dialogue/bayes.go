@@ -274,17 +274,28 @@ func (b *bayes) hasCue(toks []string, k int) bool {
 // vocabulary (the "@lex" word groups in understand.txt) or one of its cue
 // words learnt from the training data; for a message
 // that reads as an answer only a crisis, above bayesAnswerThreshold.
-func (b *bayes) backstop(toks []string, answerLike bool) Intent {
+//
+// ctoks are the tokens without the harmless phrases ("~" lines): the
+// crisis reading is taken from them.
+func (b *bayes) backstop(toks, ctoks []string, answerLike bool) Intent {
 	p := b.posteriorOf(toks)
+	pc := p
+	if !slices.Equal(toks, ctoks) {
+		pc = b.posteriorOf(ctoks)
+	}
 	for k := bCrisis; k <= bPerson; k++ {
-		if k != bCrisis && answerLike {
-			break
+		if k == bCrisis {
+			if pc[k] >= bayesThreshold[k] && !answerLike || pc[k] >= bayesAnswerThreshold {
+				if understander.inLexicon(ctoks, IntentCrisis) || b.hasCue(ctoks, k) {
+					return IntentCrisis
+				}
+			}
+			continue
 		}
-		th := bayesThreshold[k]
 		if answerLike {
-			th = bayesAnswerThreshold
+			break // for an answer only a crisis
 		}
-		if p[k] >= th && (understander.inLexicon(toks, bayesIntents[k]) || k == bCrisis && b.hasCue(toks, k)) {
+		if p[k] >= bayesThreshold[k] && understander.inLexicon(toks, bayesIntents[k]) {
 			return bayesIntents[k]
 		}
 	}

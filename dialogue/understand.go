@@ -81,6 +81,14 @@ func (m Meaning) Has(i Intent) bool {
 //	          groups) occurs somewhere in the message, in any order and
 //	          any clause. Concepts are written this way: a life word, a
 //	          "too heavy" word and a "stop/out" word in one message.
+//	~ pattern (a whole line, [crisis] only) a harmless phrase: the words it
+//	          covers are hidden from the crisis patterns and from the
+//	          model's crisis reading, the rest of the message is still
+//	          read ("pillen voor mijn rug", "kicked me out", "i cant pay
+//	          for food anymore" hides "cant pay"). Unlike a veto it never
+//	          drops a crisis said elsewhere in the message: "mijn hond is
+//	          dood, ik wil ook dood" is a crisis. Words, ".." and ?word
+//	          only.
 //
 // A message matches when the pattern's words occur in it in this order
 // (for "&" lines: in any order).
@@ -128,6 +136,7 @@ type pattern struct {
 	negates  bool   // the pattern holds a negator itself
 	anyOrder bool   // "&": every word somewhere in the message, any order
 	word     string // for [words] patterns: the explanation key
+	mask     bool   // "~": a harmless phrase hidden from the crisis patterns
 	line     int
 }
 
@@ -144,6 +153,8 @@ type matcher struct {
 	// lexicon holds, per intent index, the words of its "@lex<intent>"
 	// group: the vocabulary gate of the model (bayes.go).
 	lexicon map[int]pword
+	// masks are the "~" lines: harmless phrases hidden from crisis.
+	masks []pattern
 }
 
 type prefixRef struct {
@@ -225,6 +236,12 @@ func parseMatcher(data string) (*matcher, error) {
 		}
 		if strings.HasPrefix(line, "& ") {
 			p.anyOrder, line = true, strings.TrimSpace(line[2:])
+		}
+		if strings.HasPrefix(line, "~ ") {
+			if intent != IntentCrisis {
+				return nil, fmt.Errorf("line %d: a ~ line only in [crisis]", i+1)
+			}
+			p.mask, line = true, strings.TrimSpace(line[2:])
 		}
 		if wordsSection {
 			key, rest, ok := strings.Cut(line, ":")
@@ -311,6 +328,15 @@ func parseMatcher(data string) (*matcher, error) {
 		if len(p.words) == 0 || p.words[0].gap || p.words[0].anyGap || p.words[len(p.words)-1].gap || p.words[len(p.words)-1].anyGap {
 			return nil, fmt.Errorf("line %d: a pattern starts and ends with a word", i+1)
 		}
+		if p.mask {
+			for _, w := range p.words {
+				if w.anyGap || w.end || p.start {
+					return nil, fmt.Errorf("line %d: a ~ line holds words, .. and ?word only", i+1)
+				}
+			}
+			m.masks = append(m.masks, p)
+			continue
+		}
 		m.patterns = append(m.patterns, p)
 	}
 	for _, in := range []Intent{IntentCrisis, IntentUrgent, IntentPerson} {
@@ -377,7 +403,7 @@ var knownWords = []string{"eten", "meten", "week", "weken", "leven", "geven", "h
 	"bellen", "willen", "wel", "weet", "weten", "meer", "even", "kunnen", "kennen", "helpen", "helpt", "spreken",
 	"breken", "zitten", "weg", "werk", "woorden", "worden", "vragen", "wagen", "brief", "brieven", "leren", "lezen", "dood",
 	"quite", "quiet", "living", "lieve", "gezet", "gezegd", "zeggen", "leggen", "liggen", "kosten", "kunnen",
-	"zorgen", "zorgt", "zorg", "morgen", "worgen", "borgen", "sorgen", "hoog", "huur", "duur", "geld", "euro"}
+	"zorgen", "zorgt", "zorg", "morgen", "worgen", "borgen", "sorgen", "hoog", "huur", "duur", "geld", "euro", "gegaan"}
 
 // normWord lower-cases a word and folds accents and apostrophes away.
 func normWord(w string) string {
@@ -461,6 +487,8 @@ func Understand(text string, answering bool) Meaning {
 	for i, t := range toks {
 		fixed[i] = m.correct(t)
 	}
+	// The crisis patterns read the message without its harmless phrases.
+	ctoks := m.mask(fixed, uniqTokens(fixed))
 	found := make([]bool, len(Intents))
 	vetoed := make([]bool, len(Intents))
 	negated := make([]bool, len(Intents)) // a pattern matched, but negated
@@ -492,7 +520,11 @@ func Understand(text string, answering bool) Meaning {
 		if !p.possible(uniq) {
 			continue
 		}
-		start, ok := p.match(fixed, &scratch)
+		toks := fixed
+		if p.intent == IntentCrisis {
+			toks = ctoks
+		}
+		start, ok := p.match(toks, &scratch)
 		if !ok {
 			continue
 		}
@@ -532,9 +564,13 @@ func Understand(text string, answering bool) Meaning {
 	asks := asksMeaning(fixed)
 	if len(words) > 0 && asks {
 		// "wat is een deurwaarder": a question about the word, not a
-		// bailiff at the door.
+		// bailiff at the door; unless the message also says it is
+		// happening to them: "wat is beslag? de deurwaarder heeft het op
+		// mijn rekening gelegd" is urgent (urgent outranks explain).
 		found[explainIndex] = true
-		found[intentIndex(IntentUrgent)] = false
+		if !happensToThem(fixed) {
+			found[intentIndex(IntentUrgent)] = false
+		}
 	}
 	for i := range found {
 		found[i] = found[i] && !vetoed[i]
@@ -556,7 +592,7 @@ func Understand(text string, answering bool) Meaning {
 	}
 	if none {
 		answerLike = answerLike || answering && segment.Parse(text).Kind != segment.NotUnderstood
-		if in := model.backstop(fixed, answerLike); in != IntentNone && !vetoed[intentIndex(in)] && !negated[intentIndex(in)] {
+		if in := model.backstop(fixed, ctoks, answerLike); in != IntentNone && !vetoed[intentIndex(in)] && !negated[intentIndex(in)] {
 			found[intentIndex(in)] = true
 		}
 	}
@@ -607,6 +643,110 @@ func asksMeaning(toks []string) bool {
 	return false
 }
 
+// situationWords say that something is happening to the writer: a person
+// (ik, mijn, we), a time (vandaag, morgen) or the door.
+var situationWords = map[string]bool{
+	"ik": true, "mijn": true, "mn": true, "me": true, "mij": true, "we": true, "wij": true, "ons": true, "onze": true,
+	"i": true, "im": true, "my": true, "us": true, "our": true,
+	"vandaag": true, "morgen": true, "nu": true, "today": true, "tomorrow": true, "now": true, "deur": true, "door": true,
+}
+
+// happensToThem reports whether a message that asks what a word means
+// also says, in a clause that asks nothing, that it is happening to them:
+// "wat is beslag? de deurwaarder heeft het op mijn rekening gelegd". "wat
+// is loonbeslag eigenlijk" does not.
+func happensToThem(toks []string) bool {
+	start := 0
+	for i := 0; i <= len(toks); i++ {
+		if i < len(toks) && toks[i] != clauseBreak {
+			continue
+		}
+		clause := toks[start:i]
+		start = i + 1
+		if asksMeaning(clause) {
+			continue
+		}
+		for _, t := range clause {
+			if situationWords[t] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// uniqTokens returns the distinct words of toks.
+func uniqTokens(toks []string) []string {
+	var out []string
+	for _, t := range toks {
+		if t != clauseBreak && !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// masked stands for a word of a harmless phrase (a "~" line).
+const masked = "_"
+
+// mask returns toks with the words of every harmless phrase replaced by
+// masked; toks itself when there is none.
+func (m *matcher) mask(toks, uniq []string) []string {
+	out := toks
+	for k := range m.masks {
+		p := &m.masks[k]
+		if !p.possible(uniq) {
+			continue
+		}
+		for s := 0; s < len(out); s++ {
+			e := p.span(out, s, 0)
+			if e <= s {
+				continue
+			}
+			if &out[0] == &toks[0] {
+				out = slices.Clone(toks)
+			}
+			for i := s; i < e; i++ {
+				if out[i] != clauseBreak {
+					out[i] = masked
+				}
+			}
+			s = e - 1
+		}
+	}
+	return out
+}
+
+// span returns where a match of the pattern's words from k on, starting
+// at position i, ends; -1 when there is none. For the short "~" lines,
+// which hold words, ".." and ?word only.
+func (p *pattern) span(toks []string, i, k int) int {
+	if k == len(p.words) {
+		return i
+	}
+	w := &p.words[k]
+	if w.gap {
+		for skip := 0; skip <= 3; skip++ {
+			if skip > 0 && (i+skip-1 >= len(toks) || toks[i+skip-1] == clauseBreak) {
+				return -1
+			}
+			if e := p.span(toks, i+skip, k+1); e >= 0 {
+				return e
+			}
+		}
+		return -1
+	}
+	if i < len(toks) && w.matches(toks[i]) {
+		if e := p.span(toks, i+1, k+1); e >= 0 {
+			return e
+		}
+	}
+	if w.optional {
+		return p.span(toks, i, k+1)
+	}
+	return -1
+}
+
 // wordAt is a word asked about and where it stands in the message.
 type wordAt struct {
 	word string
@@ -616,6 +756,12 @@ type wordAt struct {
 // answerLed reports whether a message reads as an answer: it starts with
 // an answer word, or uses a word of the scale.
 func answerLed(toks []string) bool {
+	// "ik wil liever persoonlijk contact, ja": an answer word as the
+	// last clause on its own.
+	if n := len(toks); n >= 3 && toks[n-2] == clauseBreak && answerWords[toks[n-1]] ||
+		n >= 4 && toks[n-1] == clauseBreak && toks[n-3] == clauseBreak && answerWords[toks[n-2]] {
+		return true
+	}
 	for i, t := range toks {
 		if t == clauseBreak {
 			continue
@@ -624,6 +770,9 @@ func answerLed(toks []string) bool {
 			if answerWords[t] {
 				return true
 			}
+		}
+		if (t == "vind" || t == "vindt") && i+1 < len(toks) && (toks[i+1] == "jij" || toks[i+1] == "je" || toks[i+1] == "u") {
+			continue // "wat vind jij van ajax": a question to the bot
 		}
 		if scaleWords[t] || t == "eens" && i > 0 && toks[i-1] == "mee" {
 			return true
