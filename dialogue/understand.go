@@ -649,6 +649,10 @@ var situationWords = map[string]bool{
 	"ik": true, "mijn": true, "mn": true, "me": true, "mij": true, "we": true, "wij": true, "ons": true, "onze": true,
 	"i": true, "im": true, "my": true, "us": true, "our": true,
 	"vandaag": true, "morgen": true, "nu": true, "today": true, "tomorrow": true, "now": true, "deur": true, "door": true,
+	"maandag": true, "dinsdag": true, "woensdag": true, "donderdag": true, "vrijdag": true, "zaterdag": true, "zondag": true,
+	"monday": true, "tuesday": true, "wednesday": true, "thursday": true, "friday": true, "saturday": true, "sunday": true,
+	"heb": true, "kreeg": true, "gekregen": true, "got": true, "received": true, "komen": true, "komt": true, "kwam": true,
+	"came": true, "coming": true, "staat": true, "stond": true, "took": true, "gelegd": true,
 }
 
 // happensToThem reports whether a message that asks what a word means
