@@ -425,6 +425,66 @@ func TestUnderstandLookAlikes(t *testing.T) {
 }
 
 // TestCoOccurrenceLines: an "&" line holds words only.
+// TestHarmlessPhrases checks the "~" lines: the words of a harmless
+// phrase are hidden from crisis, but a crisis said elsewhere in the
+// message is still found (unlike a veto), and other intents still see
+// the words.
+func TestHarmlessPhrases(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		want Intent
+	}{
+		{"ik heb pillen voor mijn rug", IntentNone},
+		{"ik heb pillen voor mijn rug en ik neem ze vanavond allemaal in", IntentCrisis},
+		{"mijn hond is dood gegaan", IntentNone},
+		{"mijn hond is dood gegaan en ik wil ook dood", IntentCrisis},
+		{"sleeping in my car since the landlord kicked me out", IntentUrgent},
+		{"he kicked me out and hits me", IntentCrisis},
+		{"i cant pay for food anymore", IntentUrgent},
+		{"i cant pay anymore, i cant go on", IntentCrisis},
+		{"we moeten afscheid nemen van onze auto", IntentNone},
+		{"dit is mijn afscheid", IntentCrisis},
+		{"doei", IntentStop},
+		{"this is goodbye, thanks for trying", IntentCrisis},
+		{"ik kan niet meer", IntentCrisis},
+		// An explain question beside an emergency is urgent; about a
+		// word alone it is explain.
+		{"wat is beslag? de deurwaarder heeft het op mijn rekening gelegd", IntentUrgent},
+		{"wat is loonbeslag eigenlijk", IntentExplain},
+		{"what is a bailiff, one came to my door today", IntentUrgent},
+		{"wat is een deurwaarder", IntentExplain},
+		// An insult that says the bot does not understand is angry; one
+		// that says the writer does not is explain.
+		{"stomme bot je snapt er niks van", IntentAngry},
+		{"stomme bot, ik snap je vraag niet", IntentExplain},
+		{"ik wil liever persoonlijk contact, ja", IntentNone},
+	} {
+		if got := Understand(c.text, true).First(); got != c.want {
+			t.Errorf("Understand(%q) = %q, want %q", c.text, got, c.want)
+		}
+	}
+	for _, text := range []string{"ik kan de huur niet meer betalen", "i cant afford netflix anymore", "ik ga met de trein naar mijn werk"} {
+		if Understand(text, true).Has(IntentCrisis) {
+			t.Errorf("Understand(%q) has crisis: a money 'cannot ... anymore' is no crisis", text)
+		}
+	}
+	base := "@lexcrisis = a\n@lexurgent = b\n@lexperson = c\n"
+	for _, bad := range []string{"[crisis]\n~ pillen ... rug", "[crisis]\n~ pillen $", "[urgent]\n~ pillen rug"} {
+		if _, err := parseMatcher(base + bad + "\n"); err == nil {
+			t.Errorf("%q parsed, want an error", bad)
+		}
+	}
+	m, err := parseMatcher(base + "[crisis]\n~ pillen .. rug\npillen\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	toks := tokens("pillen voor de rug, en pillen")
+	got := strings.Join(m.mask(toks, uniqTokens(toks)), " ")
+	if want := "_ _ _ _ | en pillen"; got != want {
+		t.Errorf("mask = %q, want %q", got, want)
+	}
+}
+
 func TestCoOccurrenceLines(t *testing.T) {
 	base := "@lexcrisis = a\n@lexurgent = b\n@lexperson = c\n[crisis]\n"
 	if _, err := parseMatcher(base + "& leven zwaar stoppen\n"); err != nil {
