@@ -494,6 +494,7 @@ func Understand(text string, answering bool) Meaning {
 	negated := make([]bool, len(Intents)) // a pattern matched, but negated
 	atStart := make([]bool, len(Intents)) // found by a pattern that starts the message
 	var words []wordAt
+	led := answering && answerLed(fixed) // reads as an answer (before a question about a word is ruled out)
 	cand := make([]bool, len(m.patterns))
 	var scratch memo
 	uniq := make([]string, 0, len(fixed))
@@ -530,6 +531,14 @@ func Understand(text string, answering bool) Meaning {
 		}
 		if p.veto {
 			vetoed[intentIndex(p.intent)] = true
+			continue
+		}
+		if !p.negates && p.intent == IntentUrgent && led && negatedInClause(fixed, start) {
+			// "oneens, mijn stroom is nooit afgesloten": in an answer,
+			// a negation anywhere in the clause turns an emergency
+			// around. Outside an answer only one before it does: "de
+			// stroom is nog niet afgesloten, maar morgen wel" is urgent.
+			negated[intentIndex(p.intent)] = true
 			continue
 		}
 		if !p.negates && p.intent != IntentCrisis && negatedBefore(fixed, start) {
@@ -796,6 +805,20 @@ func negatedBefore(toks []string, start int) bool {
 		if scopeEnds[toks[i]] {
 			return false
 		}
+		if negators[toks[i]] {
+			return true
+		}
+	}
+	return false
+}
+
+// negatedInClause reports whether a negator stands anywhere in the
+// clause (as negatedBefore bounds it) of position start.
+func negatedInClause(toks []string, start int) bool {
+	if negatedBefore(toks, start) {
+		return true
+	}
+	for i := start + 1; i < len(toks) && !scopeEnds[toks[i]]; i++ {
 		if negators[toks[i]] {
 			return true
 		}

@@ -463,6 +463,12 @@ func TestHarmlessPhrases(t *testing.T) {
 		{"stomme bot je snapt er niks van", IntentAngry},
 		{"stomme bot, ik snap je vraag niet", IntentExplain},
 		{"ik wil liever persoonlijk contact, ja", IntentNone},
+		// In an answer a negation anywhere in the clause turns an
+		// emergency around; a negated one elsewhere stays urgent.
+		{"oneens, mijn stroom is nooit afgesloten", IntentNone},
+		{"ja, de stroom wordt morgen afgesloten", IntentUrgent},
+		{"ja, ik heb geen eten meer", IntentUrgent},
+		{"de stroom is nog niet afgesloten, maar morgen wel", IntentUrgent},
 	} {
 		if got := Understand(c.text, true).First(); got != c.want {
 			t.Errorf("Understand(%q) = %q, want %q", c.text, got, c.want)
