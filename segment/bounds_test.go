@@ -134,3 +134,29 @@ func BenchmarkPlan(b *testing.B) {
 		})
 	}
 }
+
+// TestEarliestMemo: a remembered lower bound is the one a search gives,
+// for the states questionnaires pass through, however often asked.
+func TestEarliestMemo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(19, 2))
+	m := New(Options{})
+	for range 200 {
+		var answers []Answer
+		for {
+			st := build(answers)
+			d := m.Next(answers)
+			if d.Done {
+				break
+			}
+			for _, cap := range []int{m.max, st.count + 2, st.count + 5} {
+				want := m.search(&st, index[d.Next], cap)
+				for range 2 {
+					if got := m.earliest(&st, index[d.Next], cap); got != want {
+						t.Fatalf("earliest after %v (cap %d) = %d, search gives %d", answers, cap, got, want)
+					}
+				}
+			}
+			answers = append(answers, Answer{ID: d.Next, Value: rng.IntN(6)})
+		}
+	}
+}

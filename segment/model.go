@@ -92,6 +92,7 @@ type Model struct {
 	zRem     float64 // margin (in remaining standard deviations) at which Remaining counts a conversation as done
 	logPrior [3]float64
 	weight   [maxStatements + 1]float64 // weight[n]: weight per answer when a dimension has n answers
+	early    *earliestMemo              // Plan's lower bounds already searched (bounds.go)
 }
 
 // item is a statement's precomputed likelihoods.
@@ -149,7 +150,7 @@ func init() {
 
 // New returns a Model with the given options; zero fields take the defaults.
 func New(opts Options) *Model {
-	m := &Model{min: opts.MinQuestions, max: opts.MaxQuestions, bound: opts.StopBound, rho: opts.Temper}
+	m := &Model{min: opts.MinQuestions, max: opts.MaxQuestions, bound: opts.StopBound, rho: opts.Temper, early: newEarliestMemo()}
 	if m.max <= 0 || m.max > numEv {
 		if m.max <= 0 {
 			m.max = DefaultMaxQuestions
