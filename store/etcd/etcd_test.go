@@ -308,6 +308,8 @@ func TestParseURL(t *testing.T) {
 		{url: "etcd://u:secret@a", err: true},
 		{url: "etcd://a?password=x", err: true},
 		{url: "etcd://a?prefx=/p/", err: true},
+		{url: "etcd://a?commits_in_flight=0", err: true},
+		{url: "etcd://a?commits_in_flight=two", err: true},
 		{url: "etcd://a,,b", err: true},
 		{url: "etcd://a/proactief", err: true},
 		{url: "etcd://a?ca=/does/not/exist", err: true},
@@ -333,8 +335,8 @@ func TestParseURL(t *testing.T) {
 			t.Errorf("ParseURL(%q)=%q prefix=%q user=%q tls=%v, want %q %q %q %v", c.url, got, opts.Prefix, opts.Username, opts.TLS != nil, c.endpoints, c.prefix, c.user, c.tls)
 		}
 	}
-	_, opts, _ := ParseURL("etcd://a?compact_after_erase=off&dial_timeout=3s")
-	if opts.CompactAfterErase >= 0 || opts.DialTimeout != 3*time.Second {
+	_, opts, _ := ParseURL("etcd://a?compact_after_erase=off&dial_timeout=3s&commits_in_flight=2")
+	if opts.CompactAfterErase >= 0 || opts.DialTimeout != 3*time.Second || opts.CommitsInFlight != 2 {
 		t.Errorf("options=%+v", opts)
 	}
 }

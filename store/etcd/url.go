@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -27,6 +28,7 @@ import (
 //	dial_timeout       Options.DialTimeout, e.g. 5s
 //	request_timeout    Options.RequestTimeout
 //	compact_after_erase  Options.CompactAfterErase, or "off"
+//	commits_in_flight  Options.CommitsInFlight, a whole number from 1 to 64
 //
 // A password is never taken from a URL (URLs end up in argv and logs): set
 // Options.Password from the environment or a file. ParseURL reads the
@@ -101,6 +103,12 @@ func ParseURL(raw string) ([]string, Options, error) {
 			default:
 				opts.CompactAfterErase = d
 			}
+		case "commits_in_flight":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 64 {
+				return nil, opts, fmt.Errorf("%w: commits_in_flight=%q is not a whole number from 1 to 64", ErrURL, v)
+			}
+			opts.CommitsInFlight = n
 		case "password":
 			return nil, opts, fmt.Errorf("%w: a password in the URL; give it in the environment or a file", ErrURL)
 		default:
