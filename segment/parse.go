@@ -475,7 +475,10 @@ func words(toks []token) Parsed {
 		return Parsed{Kind: Skip}
 	}
 	for i, t := range ct {
-		if t.cls&cKnow != 0 && (at(i+1)&cNeg != 0 || at(i-1)&cNeg != 0) {
+		// "weet ik niet", "niet weten", and with a word or two between:
+		// "ik weet het (echt) niet".
+		if t.cls&cKnow != 0 && (at(i+1)&cNeg != 0 || at(i-1)&cNeg != 0 ||
+			at(i+1)&cNeg == 0 && (at(i+2)&cNeg != 0 || at(i+3)&cNeg != 0) && i+4 >= len(ct)) {
 			return Parsed{Kind: Skip}
 		}
 		if t.cls&cNeg != 0 && at(i+1)&cSure != 0 && t.cls&cInt == 0 {
@@ -483,7 +486,7 @@ func words(toks []token) Parsed {
 		}
 	}
 	joined := " " + joinWords(toks) + " "
-	for _, p := range []string{" geen idee ", " no idea ", " liever niet ", " rather not ", " geen mening ",
+	for _, p := range []string{" geen idee ", " no idea ", " liever niet ", " rather not ", " geen mening ", " weet ik veel ", " wat weet ik ",
 		" no opinion ", " geen antwoord ", " wil ik niet zeggen ", " zeg ik niet "} {
 		if strings.Contains(joined, p) {
 			return Parsed{Kind: Skip}

@@ -52,7 +52,8 @@ func TestParse(t *testing.T) {
 		{"not important", v(2)}, {"not at all", v(1)}, {"neutral", v(3)}, {"I don't agree", v(2)},
 		{"definitely", v(5)}, {"maybe", v(3)}, {"of course", v(4)},
 		// skip
-		{"weet ik niet", skip}, {"weet niet", skip}, {"sla over", skip}, {"overslaan", skip},
+		{"weet ik niet", skip}, {"weet niet", skip}, {"ik weet het echt niet hoor", skip}, {"ik weet het niet", skip},
+		{"weet ik veel", skip}, {"blablabla weet ik veel", skip}, {"sla over", skip}, {"overslaan", skip},
 		{"skip", skip}, {"Skip please", skip}, {"geen idee", skip}, {"liever niet", skip},
 		{"zeg ik liever niet", skip}, {"I don't know", skip}, {"no idea", skip}, {"pass", skip},
 		{"niet zeker", skip}, {"not sure", skip}, {"volgende vraag", skip}, {"overslaam", skip},
