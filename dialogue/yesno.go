@@ -2,6 +2,7 @@ package dialogue
 
 import (
 	"strings"
+	"unicode"
 
 	"github.com/proactief/proactief/segment"
 )
@@ -59,14 +60,33 @@ func parseYesNo(text string) yesNoAnswer {
 	case first == "nee" || first == "no":
 		return answerNo
 	}
-	// Fall back on the statement parser: "helemaal mee eens" is a yes.
+	// Fall back on the statement parser: "helemaal mee eens" is a yes. Only
+	// when the message says yes or no in so many words: the parser also
+	// reads degrees ("veel", "heel erg"), and "weet ik veel" is no consent.
 	if p := segment.Parse(text); p.Kind == segment.Value {
 		switch {
-		case p.Value >= 4:
+		case p.Value >= 4 && hasWord(low, explicitYes):
 			return answerYes
-		case p.Value <= 2:
+		case p.Value <= 2 && hasWord(low, explicitNo):
 			return answerNo
 		}
 	}
 	return answerUnknown
+}
+
+var (
+	explicitYes = []string{"eens", "agree", "agreed", "klopt", "akkoord", "ja", "jawel", "yes", "zeker", "graag", "prima", "goed", "oke", "ok", "okay", "👍"}
+	explicitNo  = []string{"oneens", "disagree", "nee", "niet", "no", "not", "geen", "nooit", "never", "👎"}
+)
+
+// hasWord reports whether one of words is a word of low.
+func hasWord(low string, words []string) bool {
+	for _, f := range strings.FieldsFunc(low, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r < 0x2000 }) {
+		for _, w := range words {
+			if f == w {
+				return true
+			}
+		}
+	}
+	return false
 }
