@@ -101,6 +101,7 @@ func (t *turn) yesNo(text string) (yes, ok bool) {
 	case "":
 	default:
 		t.say("consent_unclear")
+		t.unclear = true
 		t.reask()
 		return false, false
 	}
@@ -113,6 +114,7 @@ func (t *turn) yesNo(text string) (yes, ok bool) {
 		t.explainConsent()
 	default:
 		t.say("consent_unclear")
+		t.unclear = true
 	}
 	t.reask()
 	return false, false

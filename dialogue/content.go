@@ -50,6 +50,7 @@ var messageSpec = map[string][]string{
 	"skipped":                     {},
 	"not_understood":              {"question"},
 	"not_understood_again":        {},
+	"safety_net":                  {},
 	"why":                         {"why"},
 	"style_brief":                 {},
 	"style_slow":                  {},

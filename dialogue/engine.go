@@ -205,6 +205,9 @@ type turn struct {
 	out    Outcome
 	dec    segment.Decision
 	parsed string // how a typed answer was read, for the trace
+	// unclear is set when the step said it did not understand what was
+	// typed; finish then adds the safety net (safetyNet).
+	unclear bool
 }
 
 // Step handles one message: it returns the new state and the replies. It
@@ -237,6 +240,7 @@ func (t *turn) start() {
 }
 
 func (t *turn) finish() {
+	t.safetyNet()
 	t.out.State = t.st
 	ans := t.st.Answers()
 	post := t.e.model.Posterior(ans)

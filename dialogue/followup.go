@@ -215,6 +215,7 @@ func (t *turn) consentFollowup(text string) {
 			}
 		}
 		if d == 0 {
+			t.unclear = true
 			t.askFollowup(false)
 			return
 		}

@@ -229,6 +229,7 @@ func (t *turn) shareYesNo(text string) (yes, ok bool) {
 		t.say("handover_share_more", "days", strconv.Itoa(t.e.opts.RetentionDays))
 	default:
 		t.say("consent_unclear")
+		t.unclear = true
 	}
 	t.askShare()
 	return false, false
@@ -281,6 +282,7 @@ func (t *turn) callbackAnswer(text string) bool {
 		t.declineCallback()
 	default:
 		t.say("consent_unclear")
+		t.unclear = true
 		t.askCallback()
 	}
 	return true

@@ -3,6 +3,7 @@ package dialogue
 import (
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/proactief/proactief/segment"
 )
@@ -211,4 +212,34 @@ func (t *turn) explain(words []string) {
 		}
 	}
 	t.resume()
+}
+
+// safetyNetLetters is how many letters a message that was not understood
+// must have before the safety net is added to the reply: "asdf" or a
+// wrong digit gets no 113 line, "zelfmrd" does.
+const safetyNetLetters = 5
+
+// safetyNet adds, after a reply that says a typed message was not
+// understood, one calm line with 113 Zelfmoordpreventie. The
+// understanding step hears most messages about suicide (crisis), but not
+// all: on the held-out parts written by others it missed about one in
+// twenty (README, Understanding), and nearly every miss was "not
+// understood", not a wrong intent. Whoever writes something the bot does
+// not understand therefore also reads where to go if things are really
+// bad. It is not a crisis: the questions do not pause and nothing is
+// flagged or counted as one.
+func (t *turn) safetyNet() {
+	if !t.unclear || t.out.Intent != IntentNone || t.in.NonText {
+		return
+	}
+	letters := 0
+	for _, r := range t.in.Text {
+		if unicode.IsLetter(r) {
+			letters++
+		}
+	}
+	if letters < safetyNetLetters {
+		return
+	}
+	t.say("safety_net")
 }

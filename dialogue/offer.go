@@ -143,6 +143,7 @@ func (t *turn) offer(text string) {
 		valid = valid || id == o
 	}
 	if !valid {
+		t.unclear = text != ""
 		t.askOffer(false)
 		return
 	}

@@ -172,11 +172,13 @@ func (t *turn) profiling(text string) {
 		t.st.Retries++
 		if t.st.Retries >= 2 {
 			t.say("not_understood_again")
+			t.unclear = true
 			t.reask()
 			return
 		}
 		s, _ := segment.Find(t.st.Pending)
 		t.st.Prompt = promptQuestionPrefix + s.ID
+		t.unclear = true
 		t.out.Replies = append(t.out.Replies, Reply{
 			Text:    t.text("not_understood", "question", t.questionText(s)),
 			Choices: t.scaleChoices(s),
