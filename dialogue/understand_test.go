@@ -203,9 +203,8 @@ func TestUnderstandHoldout(t *testing.T) {
 // crisisReplies sends every crisis message of rows during the questions
 // and counts those whose replies name 113 (0800-0113).
 func crisisReplies(t *testing.T, rows []corpusRow) (with, n int) {
-	e := newEngine(t)
 	k := start(t)
-	k.e = e
+	e := k.e
 	k.choose("yes")
 	k.choose("yes")
 	if k.st.Phase != PhaseProfiling || k.st.Pending == "" {
