@@ -494,6 +494,7 @@ func Understand(text string, answering bool) Meaning {
 	negated := make([]bool, len(Intents)) // a pattern matched, but negated
 	atStart := make([]bool, len(Intents)) // found by a pattern that starts the message
 	var words []wordAt
+	var personAt []int                   // where the person patterns matched
 	led := answering && answerLed(fixed) // reads as an answer (before a question about a word is ruled out)
 	cand := make([]bool, len(m.patterns))
 	var scratch memo
@@ -552,6 +553,15 @@ func Understand(text string, answering bool) Meaning {
 			// questions"): the message is not an answer.
 			atStart[intentIndex(p.intent)] = true
 		}
+		if p.intent != "" && led && laterPlainClause(fixed, start) {
+			// "ik vind dit lastig met de computer. is er een nummer
+			// waar ik een mens krijg?": the answer-like opening does not
+			// reach a later sentence that answers nothing.
+			atStart[intentIndex(p.intent)] = true
+		}
+		if p.intent == IntentPerson {
+			personAt = append(personAt, start)
+		}
 		if p.word != "" {
 			dup := false
 			for i, w := range words {
@@ -580,6 +590,13 @@ func Understand(text string, answering bool) Meaning {
 		if !happensToThem(fixed) {
 			found[intentIndex(IntentUrgent)] = false
 		}
+	}
+	if asks && found[personIndex] && askedAbout(fixed, personAt) {
+		// "wat bedoelt u met persoonlijke aandacht?": the statement's
+		// own words in a question about what they mean, not a request
+		// for a person.
+		found[personIndex] = false
+		found[explainIndex] = true
 	}
 	for i := range found {
 		found[i] = found[i] && !vetoed[i]
@@ -620,7 +637,61 @@ func Understand(text string, answering bool) Meaning {
 	return out
 }
 
-var explainIndex = intentIndex(IntentExplain)
+var (
+	explainIndex = intentIndex(IntentExplain)
+	personIndex  = intentIndex(IntentPerson)
+)
+
+// meaningWords ask what something means in any clause they stand in.
+var meaningWords = map[string]bool{
+	"bedoel": true, "bedoelt": true, "bedoelen": true, "bedoeld": true, "betekent": true, "betekend": true,
+	"betekenen": true, "betekenis": true, "mean": true, "means": true, "meaning": true, "meant": true,
+}
+
+// askedAbout reports whether every position in at (where a pattern
+// matched) lies in a clause that asks what something means, or in a
+// short clause right before a short one that does ("persoonlijke
+// aandacht? hoe bedoel je"). A clause asks what something means when it
+// has a word of meaningWords, or when it is short (five words at most)
+// and asksMeaning reads it as a question ("wat is persoonlijke
+// aandacht"); "wat is het nummer van een medewerker" is a request.
+func askedAbout(toks []string, at []int) bool {
+	if len(at) == 0 {
+		return false
+	}
+	var clauses [][2]int // start, end (exclusive)
+	start := 0
+	for i := 0; i <= len(toks); i++ {
+		if i == len(toks) || toks[i] == clauseBreak {
+			if i > start {
+				clauses = append(clauses, [2]int{start, i})
+			}
+			start = i + 1
+		}
+	}
+	asking := func(c [2]int) bool {
+		clause := toks[c[0]:c[1]]
+		for _, t := range clause {
+			if meaningWords[t] {
+				return true
+			}
+		}
+		return len(clause) <= 5 && asksMeaning(clause)
+	}
+	for _, a := range at {
+		ok := false
+		for ci, c := range clauses {
+			if a < c[0] || a >= c[1] {
+				continue
+			}
+			ok = asking(c) || ci+1 < len(clauses) && c[1]-c[0] <= 4 && clauses[ci+1][1]-clauses[ci+1][0] <= 4 && asking(clauses[ci+1])
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
 
 // intentIndex returns the position of in in Intents.
 func intentIndex(in Intent) int {
@@ -639,6 +710,13 @@ func asksMeaning(toks []string) bool {
 		switch t {
 		case "betekent", "betekend", "betekenen", "betekenis", "uitleg", "mean", "means", "meaning", "explain", "whats":
 			return true
+		case "hoe", "how":
+			// "hoe bedoel je", "how do you mean"
+			for j := i + 1; j < len(toks) && j <= i+3 && toks[j] != clauseBreak; j++ {
+				if meaningWords[toks[j]] {
+					return true
+				}
+			}
 		case "wat", "what":
 			// "wat is ...", "what does ...", "ik weet niet wat een toeslag is"
 			for j := i + 1; j < len(toks) && j <= i+4 && toks[j] != clauseBreak; j++ {
@@ -775,6 +853,9 @@ func answerLed(toks []string) bool {
 		n >= 4 && toks[n-1] == clauseBreak && toks[n-3] == clauseBreak && answerWords[toks[n-2]] {
 		return true
 	}
+	if shortEcho(toks) {
+		return true
+	}
 	for i, t := range toks {
 		if t == clauseBreak {
 			continue
@@ -788,6 +869,61 @@ func answerLed(toks []string) bool {
 			continue // "wat vind jij van ajax": a question to the bot
 		}
 		if scaleWords[t] || t == "eens" && i > 0 && toks[i-1] == "mee" {
+			return true
+		}
+	}
+	return false
+}
+
+// laterPlainClause reports whether position start lies in a clause after
+// the first that holds no answer or scale word, while the first clause is
+// a sentence of its own (four words or more, not opened by an answer
+// word): "ja, ik praat liever met een mens" stays an answer.
+func laterPlainClause(toks []string, start int) bool {
+	first := slices.Index(toks, clauseBreak)
+	if first < 4 || start < first || answerWords[toks[0]] {
+		return false
+	}
+	lo := start
+	for lo > 0 && toks[lo-1] != clauseBreak {
+		lo--
+	}
+	for i := lo; i < len(toks) && toks[i] != clauseBreak; i++ {
+		if answerWords[toks[i]] || scaleWords[toks[i]] || isAnswerWord(toks[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// echoStops are words that make a short opening more than an echo of
+// the statement: the writer speaking of themself or asking something.
+var echoStops = map[string]bool{
+	"ik": true, "i": true, "im": true, "me": true, "mij": true, "wil": true, "want": true, "wanna": true,
+	"kan": true, "kun": true, "kunt": true, "can": true, "mag": true, "may": true, "help": true, "hulp": true,
+	"wat": true, "what": true, "wie": true, "who": true, "hoe": true, "how": true, "waarom": true, "why": true,
+}
+
+// shortEcho reports whether a message echoes the statement in a few
+// words and then answers it: "moeilijke woorden ja, altijd!",
+// "persoonlijke aandacht, ja graag", "difficult words yes". The echo is
+// one to three words, none of echoStops, followed (in the same clause
+// or at the start of the next) by an answer word.
+func shortEcho(toks []string) bool {
+	for i, t := range toks {
+		if i == 0 {
+			continue
+		}
+		if t == clauseBreak {
+			if i+1 < len(toks) && answerWords[toks[i+1]] && i <= 3 {
+				return true
+			}
+			return false
+		}
+		if i > 3 || echoStops[t] {
+			return false
+		}
+		if answerWords[t] {
 			return true
 		}
 	}
