@@ -219,26 +219,42 @@ func (t *turn) explain(words []string) {
 // wrong digit gets no 113 line, "zelfmrd" does.
 const safetyNetLetters = 5
 
-// safetyNet adds, after a reply that says a typed message was not
-// understood, one calm line with 113 Zelfmoordpreventie. The
-// understanding step hears most messages about suicide (crisis), but not
-// all: on the held-out parts written by others it missed about one in
-// twenty (README, Understanding), and nearly every miss was "not
-// understood", not a wrong intent. Whoever writes something the bot does
-// not understand therefore also reads where to go if things are really
-// bad. It is not a crisis: the questions do not pause and nothing is
-// flagged or counted as one.
+// safetyNetWords is how many words a message heard as stop or later must
+// have before the safety net is added: "stop" and "later" alone get none,
+// "ik wil stoppen met alles" does.
+const safetyNetWords = 3
+
+// safetyNet adds one calm line with 113 Zelfmoordpreventie after a reply
+// to a typed message that was not understood, or that was heard as stop
+// or later in a sentence. The understanding step hears most messages
+// about suicide (crisis), but not all: on the held-out parts written by
+// others it missed one in twenty, and those misses were "not understood"
+// or, next, stop or later ("this is goodbye", "het leven is te zwaar, ik
+// wil stoppen", "ik ga straks de snelweg op lopen"; parts 5 to 8, README,
+// Understanding). So whoever writes something the bot does not
+// understand, or says goodbye in a sentence, also reads where to go if
+// things are really bad. It is not a crisis: the questions do not pause
+// and nothing is flagged or counted as one.
 func (t *turn) safetyNet() {
-	if !t.unclear || t.out.Intent != IntentNone || t.in.NonText {
+	if t.in.NonText || t.in.Text == "" {
 		return
 	}
-	letters := 0
-	for _, r := range t.in.Text {
-		if unicode.IsLetter(r) {
-			letters++
+	switch {
+	case t.unclear && t.out.Intent == IntentNone:
+		letters := 0
+		for _, r := range t.in.Text {
+			if unicode.IsLetter(r) {
+				letters++
+			}
 		}
-	}
-	if letters < safetyNetLetters {
+		if letters < safetyNetLetters {
+			return
+		}
+	case t.out.Intent == IntentStop || t.out.Intent == IntentLater:
+		if len(strings.Fields(t.in.Text)) < safetyNetWords {
+			return
+		}
+	default:
 		return
 	}
 	t.say("safety_net")

@@ -34,6 +34,15 @@ func TestSafetyNet(t *testing.T) {
 	if o := k.say("4"); count(o) != 0 {
 		t.Fatalf("an answer got the safety net: %q", allText(o))
 	}
+	// Stop or later in a sentence gets it too; the word alone does not.
+	if o := k.say("ik ga later wel verder denk ik"); count(o) != 1 || o.Intent != IntentLater {
+		t.Fatalf("later in a sentence: intent %q, 113 %d times: %q", o.Intent, count(o), allText(o))
+	}
+	k.say("verder")
+	if o := k.say("later"); count(o) != 0 {
+		t.Fatalf("a bare later got the safety net: %q", allText(o))
+	}
+	k.say("verder")
 	if o := k.say("ik wil niet meer leven"); count(o) != 1 || o.Intent != IntentCrisis {
 		t.Fatalf("crisis: intent %q, 113 %d times (want once, the crisis reply)", o.Intent, count(o))
 	}
