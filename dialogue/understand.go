@@ -936,9 +936,13 @@ var scopeEnds = map[string]bool{clauseBreak: true, "maar": true, "but": true, "e
 
 // negatedBefore reports whether a negator stands before position start in
 // the same clause.
+//
+// A Dutch subordinate clause that ends in "niet meer is/was" ("nu mijn man
+// er niet meer is moet ik het huis uit", ninth round) is closed by its
+// verb: its negation does not reach the main clause after it.
 func negatedBefore(toks []string, start int) bool {
 	for i := start - 1; i >= 0; i-- {
-		if scopeEnds[toks[i]] {
+		if scopeEnds[toks[i]] || closedNegation(toks, i) {
 			return false
 		}
 		if negators[toks[i]] {
@@ -946,6 +950,12 @@ func negatedBefore(toks []string, start int) bool {
 		}
 	}
 	return false
+}
+
+// closedNegation reports whether toks[i] is the verb that closes a
+// subordinate "niet meer is/was" clause.
+func closedNegation(toks []string, i int) bool {
+	return (toks[i] == "is" || toks[i] == "was") && i >= 2 && toks[i-1] == "meer" && toks[i-2] == "niet"
 }
 
 // negatedInClause reports whether a negator stands anywhere in the

@@ -133,13 +133,14 @@ func (s corpusScore) report(t *testing.T, name string, n int) {
 // see their headers), intents_dev6.tsv, written for the sixth round, and
 // intents_dev7.tsv, written in three batches for the seventh (each run
 // once before the change it led to: dev7*_first_run.txt) and
-// intents_dev8.tsv, written for the eighth (dev8_first_run.txt).
+// intents_dev8.tsv, written for the eighth (dev8_first_run.txt), and
+// intents_dev9.tsv, written for the ninth (dev9_first_run.txt).
 // The model (bayes.go) is trained on exactly these: trainFiles.
 var devParts = trainFiles
 
 // heldOutPart is the part written by someone who has not seen the rules,
 // after the last change to them. It is never training data.
-const heldOutPart = "testdata/intents_holdout8.tsv"
+const heldOutPart = "testdata/intents_holdout9.tsv"
 
 // TestUnderstandCorpus is the gate on the development data the matcher
 // and the model were built with.
@@ -168,9 +169,10 @@ func TestUnderstandCorpus(t *testing.T) {
 // Parts 5 and 6 were the held-out parts of the fifth and sixth rounds;
 // their misses were then worked on, so they are development data now
 // (their runs before that are testdata/holdout{5,6}_first_run.txt). Part
-// 6 was the first written by someone who had not seen the rules. The
-// next held-out part, written the same way, is intents_holdout7.tsv;
-// until it is in the repository this test is skipped.
+// 6 was the first written by someone who had not seen the rules; parts 7
+// and 8 were written the same way and are development data too. The
+// next held-out part is intents_holdout9.tsv; until it is in the
+// repository this test is skipped.
 func TestUnderstandHoldout(t *testing.T) {
 	if _, err := os.Stat(heldOutPart); err != nil {
 		t.Skip("held-out part not in the repository yet: " + heldOutPart)
@@ -186,10 +188,11 @@ func TestUnderstandHoldout(t *testing.T) {
 	// The issue's targets (crisis recall 0.98, urgent and person 0.95, at
 	// most 1% of answers taken) are NOT all met on the held-out parts
 	// written by others. First runs: part 6 0.94 / 0.93 / 0.92 and 0 of
-	// 70; part 7 0.94 / 0.93 / 0.92 and 1 of 70; part 8 (this one,
+	// 70; part 7 0.94 / 0.93 / 0.92 and 1 of 70; part 8 (
 	// holdout8_first_run.txt) 0.955 / 0.935 / 0.971 and 0 of 70. This gate
-	// holds part 8's figures, so that a change that makes them worse
-	// fails; the issue stays open until a new part meets the targets.
+	// holds part 8's figures for the next part, so that a change that
+	// makes them worse fails; the issue stays open until a new part meets
+	// the targets.
 	gate(t, s, map[Intent][2]float64{
 		IntentCrisis: {0.95, 0.95}, IntentUrgent: {0.95, 0.93}, IntentPerson: {0.95, 0.97},
 	}, 0.01)
@@ -700,6 +703,58 @@ func TestEighthRoundRules(t *testing.T) {
 		}
 	}
 	for _, text := range []string{"hoe laat gaat de trein naar utrecht", "ik heb vandaag gekookt voor de kinderen", "de trein was vandaag te laat"} {
+		if Understand(text, true).Has(IntentCrisis) {
+			t.Errorf("Understand(%q) is a crisis", text)
+		}
+	}
+}
+
+// TestNinthRoundRules checks the ninth round's concepts on phrasings that
+// are in no corpus part, and their harmless look-alikes.
+func TestNinthRoundRules(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		want Intent
+	}{
+		// Stood at a railway, bridge or water; "next time".
+		{"ik heb gisternacht op het spoor gestaan", IntentCrisis},
+		{"vorige week stond ik op de rand van het dak", IntentCrisis},
+		{"stond bij de rivier en dacht, de volgende keer spring ik", IntentCrisis},
+		// A partner or child who died, and a wish to be with them.
+		{"mijn vriendin is vorige maand gestorven, ik wil bij haar zijn", IntentCrisis},
+		{"since my son died i want to be with him", IntentCrisis},
+		// A farewell message through us.
+		{"zeg tegen mijn dochter dat ik van haar hou en dat het me spijt", IntentCrisis},
+		{"tell my husband i'm sorry", IntentCrisis},
+		// Hanging oneself, not the washing or the phone.
+		{"ik heb er vaak aan gedacht om me op te hangen", IntentCrisis},
+		{"ik denk aan ophangen", IntentCrisis},
+		{"ik ga eerst de was ophangen", IntentNone},
+		{"ik moet de kerstverlichting nog ophangen", IntentNone},
+		// A tiny amount left for the week or month; a toeslag withheld.
+		{"heb nog 7 euro tot het eind van de maand", IntentUrgent},
+		{"nog maar 3 euro en de kinderen hebben honger", IntentUrgent},
+		{"mijn laatste 5 euro is op", IntentUrgent},
+		{"de huurtoeslag wordt teruggevorderd", IntentUrgent},
+		{"my healthcare allowance was stopped", IntentUrgent},
+		// A partner who "is er niet meer" is not a wish to die.
+		{"mijn man is er niet meer en ik moet alles zelf regelen", IntentNone},
+		{"sinds hij er niet meer is doe ik de administratie zelf", IntentNone},
+		{"nu zij er niet meer is willen ze het water afsluiten", IntentUrgent},
+		{"als ik er niet meer ben hebben ze het beter", IntentCrisis},
+		// Eviction outranks asking for a person.
+		{"kan ik met iemand praten? ik moet er over twee weken uit", IntentUrgent},
+		{"liever een mens, de huisbaas zegt dat ik er binnen een maand uit moet", IntentUrgent},
+		// Asking to be phoned.
+		{"kunt u mij terugbellen", IntentPerson},
+		{"kan iemand me opbellen, typen is lastig", IntentPerson},
+		{"could somebody phone me please", IntentPerson},
+	} {
+		if got := Understand(c.text, true).First(); got != c.want {
+			t.Errorf("Understand(%q) = %q, want %q", c.text, got, c.want)
+		}
+	}
+	for _, text := range []string{"ik zat op de trein naar utrecht", "volgende keer neem ik de trein", "ik heb de telefoon opgehangen", "mijn opa is overleden, ik wil wel bij de begrafenis zijn", "ik heb nog genoeg voor de rest van de maand"} {
 		if Understand(text, true).Has(IntentCrisis) {
 			t.Errorf("Understand(%q) is a crisis", text)
 		}
