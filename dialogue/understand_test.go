@@ -423,10 +423,7 @@ func TestEchoAnswers(t *testing.T) {
 
 // TestUnderstandLookAlikes holds the look-alikes and the typo rule.
 func TestUnderstandLookAlikes(t *testing.T) {
-	for _, c := range []struct {
-		text string
-		want Intent
-	}{
+	checkFirst(t, []wantIntent{
 		{"ik wil een mens spreken", IntentPerson},
 		{"ik wil geen mens spreken", IntentNone},
 		{"eens", IntentNone},
@@ -463,27 +460,19 @@ func TestUnderstandLookAlikes(t *testing.T) {
 		{"klopt", IntentNone},
 		{"4", IntentNone},
 		{"klopt, het leven is duur", IntentNone},
-	} {
-		if got := Understand(c.text, true).First(); got != c.want {
-			t.Errorf("Understand(%q) = %q, want %q", c.text, got, c.want)
-		}
-	}
+	})
 	m := Understand("wat is een deurwaarder en wat is digid", true)
 	if m.First() != IntentExplain || len(m.Words) != 2 || m.Words[0] != "deurwaarder" || m.Words[1] != "digid" {
 		t.Errorf("word question: %+v, want explain deurwaarder, digid", m)
 	}
 }
 
-// TestCoOccurrenceLines: an "&" line holds words only.
 // TestHarmlessPhrases checks the "~" lines: the words of a harmless
 // phrase are hidden from crisis, but a crisis said elsewhere in the
 // message is still found (unlike a veto), and other intents still see
 // the words.
 func TestHarmlessPhrases(t *testing.T) {
-	for _, c := range []struct {
-		text string
-		want Intent
-	}{
+	checkFirst(t, []wantIntent{
 		{"ik heb pillen voor mijn rug", IntentNone},
 		{"ik heb pillen voor mijn rug en ik neem ze vanavond allemaal in", IntentCrisis},
 		{"mijn hond is dood gegaan", IntentNone},
@@ -514,16 +503,8 @@ func TestHarmlessPhrases(t *testing.T) {
 		{"ja, de stroom wordt morgen afgesloten", IntentUrgent},
 		{"ja, ik heb geen eten meer", IntentUrgent},
 		{"de stroom is nog niet afgesloten, maar morgen wel", IntentUrgent},
-	} {
-		if got := Understand(c.text, true).First(); got != c.want {
-			t.Errorf("Understand(%q) = %q, want %q", c.text, got, c.want)
-		}
-	}
-	for _, text := range []string{"ik kan de huur niet meer betalen", "i cant afford netflix anymore", "ik ga met de trein naar mijn werk"} {
-		if Understand(text, true).Has(IntentCrisis) {
-			t.Errorf("Understand(%q) has crisis: a money 'cannot ... anymore' is no crisis", text)
-		}
-	}
+	})
+	checkNoCrisis(t, []string{"ik kan de huur niet meer betalen", "i cant afford netflix anymore", "ik ga met de trein naar mijn werk"})
 	base := "@lexcrisis = a\n@lexurgent = b\n@lexperson = c\n"
 	for _, bad := range []string{"[crisis]\n~ pillen ... rug", "[crisis]\n~ pillen $", "[urgent]\n~ pillen rug"} {
 		if _, err := parseMatcher(base + bad + "\n"); err == nil {
@@ -675,10 +656,7 @@ func TestUnderstandLeaveOnePartOut(t *testing.T) {
 // answer; a person asked for in a later sentence of a message that opens
 // like an answer is kept; an answer opened by an answer word stays one.
 func TestEighthRoundRules(t *testing.T) {
-	for _, c := range []struct {
-		text string
-		want Intent
-	}{
+	checkFirst(t, []wantIntent{
 		{"wat bedoelt u met persoonlijke aandacht?", IntentExplain},
 		{"what do you mean by personal contact", IntentExplain},
 		{"persoonlijk contact? hoe bedoel je", IntentExplain},
@@ -697,25 +675,14 @@ func TestEighthRoundRules(t *testing.T) {
 		{"zelfmrd", IntentCrisis},
 		{"welke brug is hier het hoogst", IntentCrisis},
 		{"ik rij elke dag met de auto naar mijn werk", IntentNone},
-	} {
-		if got := Understand(c.text, true).First(); got != c.want {
-			t.Errorf("Understand(%q) = %q, want %q", c.text, got, c.want)
-		}
-	}
-	for _, text := range []string{"hoe laat gaat de trein naar utrecht", "ik heb vandaag gekookt voor de kinderen", "de trein was vandaag te laat"} {
-		if Understand(text, true).Has(IntentCrisis) {
-			t.Errorf("Understand(%q) is a crisis", text)
-		}
-	}
+	})
+	checkNoCrisis(t, []string{"hoe laat gaat de trein naar utrecht", "ik heb vandaag gekookt voor de kinderen", "de trein was vandaag te laat"})
 }
 
 // TestNinthRoundRules checks the ninth round's concepts on phrasings that
 // are in no corpus part, and their harmless look-alikes.
 func TestNinthRoundRules(t *testing.T) {
-	for _, c := range []struct {
-		text string
-		want Intent
-	}{
+	checkFirst(t, []wantIntent{
 		// Stood at a railway, bridge or water; "next time".
 		{"ik heb gisternacht op het spoor gestaan", IntentCrisis},
 		{"vorige week stond ik op de rand van het dak", IntentCrisis},
@@ -749,12 +716,31 @@ func TestNinthRoundRules(t *testing.T) {
 		{"kunt u mij terugbellen", IntentPerson},
 		{"kan iemand me opbellen, typen is lastig", IntentPerson},
 		{"could somebody phone me please", IntentPerson},
-	} {
+	})
+	checkNoCrisis(t, []string{"ik zat op de trein naar utrecht", "volgende keer neem ik de trein", "ik heb de telefoon opgehangen", "mijn opa is overleden, ik wil wel bij de begrafenis zijn", "ik heb nog genoeg voor de rest van de maand"})
+}
+
+// wantIntent is a message and the first intent it must get.
+type wantIntent = struct {
+	text string
+	want Intent
+}
+
+// checkFirst fails for every message whose first intent is not the one
+// wanted.
+func checkFirst(t *testing.T, cases []wantIntent) {
+	t.Helper()
+	for _, c := range cases {
 		if got := Understand(c.text, true).First(); got != c.want {
 			t.Errorf("Understand(%q) = %q, want %q", c.text, got, c.want)
 		}
 	}
-	for _, text := range []string{"ik zat op de trein naar utrecht", "volgende keer neem ik de trein", "ik heb de telefoon opgehangen", "mijn opa is overleden, ik wil wel bij de begrafenis zijn", "ik heb nog genoeg voor de rest van de maand"} {
+}
+
+// checkNoCrisis fails for every message heard as a crisis.
+func checkNoCrisis(t *testing.T, texts []string) {
+	t.Helper()
+	for _, text := range texts {
 		if Understand(text, true).Has(IntentCrisis) {
 			t.Errorf("Understand(%q) is a crisis", text)
 		}
