@@ -69,14 +69,18 @@ type encoder struct{ buf []byte }
 
 // handover writes h as JSON bytes (nil: none). A handover is rare and
 // short-lived; JSON lets its fields grow without a codec change.
-func (e *encoder) handover(h *bot.Handover) {
-	if h == nil {
+func (e *encoder) handover(h *bot.Handover) { e.json(h, h == nil, "handover") }
+
+// json writes v as JSON bytes, or nil bytes when isNil (v is a nil
+// pointer, which json would write as "null").
+func (e *encoder) json(v any, isNil bool, what string) {
+	if isNil {
 		e.bytes(nil)
 		return
 	}
-	b, err := json.Marshal(h)
+	b, err := json.Marshal(v)
 	if err != nil {
-		panic(fmt.Sprintf("encode handover: %v", err)) // plain data: cannot fail
+		panic(fmt.Sprintf("encode %s: %v", what, err)) // plain data: cannot fail
 	}
 	e.bytes(b)
 }
@@ -181,17 +185,7 @@ func (e *encoder) state(st *dialogue.State) {
 
 // followup writes f as JSON bytes (nil: none), like a handover: at most
 // one per conversation, and its fields may grow without a codec change.
-func (e *encoder) followup(f *dialogue.Followup) {
-	if f == nil {
-		e.bytes(nil)
-		return
-	}
-	b, err := json.Marshal(f)
-	if err != nil {
-		panic(fmt.Sprintf("encode followup: %v", err)) // plain data: cannot fail
-	}
-	e.bytes(b)
-}
+func (e *encoder) followup(f *dialogue.Followup) { e.json(f, f == nil, "followup") }
 
 func (e *encoder) decision(d *dialogue.Decision) {
 	e.bool(d != nil)
