@@ -92,4 +92,15 @@ func TestBayesCues(t *testing.T) {
 	if !b.hasCue(correctedTokens("poging gedaan"), bCrisis) {
 		t.Error("two cue words did not open the gate")
 	}
+	// Tenth round: short function words alone ("ben er nog") do not
+	// open it; one cue word of cueLen letters or more must be among them.
+	short := trainBayes([]sample{{bCrisis, "ben er nog"}, {bCrisis, "ben er nog"}, {bNone, "ja"}})
+	if short.hasCue(correctedTokens("ben er nog"), bCrisis) {
+		t.Error("cue words of three letters opened the gate")
+	}
+	// Time words are in the urgent lexicon but do not say money: they
+	// do not close the crisis cue gate.
+	if got := withoutTimeWords([]string{"vandaag", "gave", "dog", "tonight"}); len(got) != 2 || got[0] != "gave" {
+		t.Errorf("withoutTimeWords = %v", got)
+	}
 }

@@ -105,8 +105,9 @@ func (m Meaning) Has(i Intent) bool {
 //
 // Typos, the rule: a typed word of six or more letters is corrected only
 // towards a pattern word of six or more letters, by at most one edit (a
-// second edit turned "geslagen" into "opgeslagen"), only when exactly one
-// pattern word is that close,
+// second edit turned "geslagen" into "opgeslagen"), never in the first
+// letter (tenth round: "rather" became "father", "gedreigd" "bedreigd"),
+// only when exactly one pattern word is that close,
 // and never when the typed word is itself a word the matcher or the answer
 // parser knows (a pattern word, a word a word* pattern matches, an answer
 // or scale word, or a word on the knownWords list): "uitleg" never
@@ -542,7 +543,7 @@ func Understand(text string, answering bool) Meaning {
 			negated[intentIndex(p.intent)] = true
 			continue
 		}
-		if !p.negates && p.intent != IntentCrisis && negatedBefore(fixed, start) {
+		if !p.negates && p.intent != IntentCrisis && (negatedBefore(fixed, start) || p.intent != IntentUrgent && !p.anyOrder && negatedAfterModal(fixed, start)) {
 			if p.intent != "" {
 				negated[intentIndex(p.intent)] = true // "ik wil geen mens spreken"
 			}
@@ -749,8 +750,8 @@ var situationWords = map[string]bool{
 func happensToThem(toks []string) bool {
 	start := 0
 	for i := 0; i <= len(toks); i++ {
-		if i < len(toks) && toks[i] != clauseBreak {
-			continue
+		if i < len(toks) && toks[i] != clauseBreak && toks[i] != "maar" && toks[i] != "but" {
+			continue // "ik weet niet wat beslag is maar ze gaan mijn loon inhouden"
 		}
 		clause := toks[start:i]
 		start = i + 1
@@ -856,6 +857,10 @@ func answerLed(toks []string) bool {
 	if shortEcho(toks) {
 		return true
 	}
+	// "ik gebruik geen computer dus nee": an answer word after dus/so ends it.
+	if n := len(toks); n >= 3 && (toks[n-2] == "dus" || toks[n-2] == "so") && answerWords[toks[n-1]] {
+		return true
+	}
 	for i, t := range toks {
 		if t == clauseBreak {
 			continue
@@ -923,16 +928,23 @@ func shortEcho(toks []string) bool {
 		if i > 3 || echoStops[t] {
 			return false
 		}
-		if answerWords[t] {
+		if answerWords[t] && !(t == "eens" && i+1 < len(toks) && eensParticle[toks[i+1]]) {
 			return true
 		}
 	}
 	return false
 }
 
+// eensParticle are words after which "eens" is the particle of a request
+// ("vertel eens een mop", "leg het eens uit"), not agreement.
+var eensParticle = map[string]bool{"een": true, "het": true, "de": true, "uit": true, "wat": true, "iets": true, "even": true, "dit": true, "dat": true, "naar": true}
+
 // scopeEnds are the words a negation does not reach past.
 var scopeEnds = map[string]bool{clauseBreak: true, "maar": true, "but": true, "en": true, "and": true, "because": true, "omdat": true,
-	"wat": true, "what": true, "waar": true, "where": true, "wie": true, "who": true, "of": true, "if": true}
+	"wat": true, "what": true, "waar": true, "where": true, "wie": true, "who": true, "of": true, "if": true,
+	// (tenth round) "heb geen eigen plek meer sinds de ontruiming": the
+	// negation ends where a clause of time or consequence begins.
+	"sinds": true, "since": true, "toen": true, "nadat": true, "dus": true}
 
 // negatedBefore reports whether a negator stands before position start in
 // the same clause.
@@ -945,6 +957,42 @@ func negatedBefore(toks []string, start int) bool {
 		if scopeEnds[toks[i]] || closedNegation(toks, i) {
 			return false
 		}
+		if negators[toks[i]] && !rhetorical(toks, i) {
+			return true
+		}
+	}
+	return false
+}
+
+// askModals and askSubjects open a question: "kan ik", "kunnen jullie".
+var (
+	askModals   = map[string]bool{"kan": true, "kun": true, "kunt": true, "kunnen": true, "mag": true, "mogen": true, "can": true, "could": true, "cant": true, "couldnt": true}
+	askSubjects = map[string]bool{"ik": true, "je": true, "jij": true, "u": true, "we": true, "wij": true, "jullie": true, "i": true, "you": true}
+)
+
+// rhetorical reports whether the negator at toks[i] stands in a question
+// that asks for something ("kan ik niet gewoon iemand spreken?", "waarom
+// kan ik niet even iemand bellen"): modal, subject, negator at the start
+// of a clause (or after waarom/why). Such a negation asks, it does not
+// refuse.
+func rhetorical(toks []string, i int) bool {
+	if i < 2 || !askSubjects[toks[i-1]] || !askModals[toks[i-2]] {
+		return false
+	}
+	return i == 2 || toks[i-3] == clauseBreak || toks[i-3] == "waarom" || toks[i-3] == "why"
+}
+
+// wantModals open a wish: "ik wil ...", "i want ...".
+var wantModals = map[string]bool{"wil": true, "wilt": true, "willen": true, "wou": true, "hoef": true, "hoeft": true, "want": true, "wanna": true, "need": true, "would": true}
+
+// negatedAfterModal reports whether a pattern that starts at a wish
+// ("wil .. gesprek") has a negator right after it, in the gap: "ik wil
+// geen gesprek met iemand" is no request for a person (tenth round).
+func negatedAfterModal(toks []string, start int) bool {
+	if !wantModals[toks[start]] {
+		return false
+	}
+	for i := start + 1; i < len(toks) && i <= start+2 && !scopeEnds[toks[i]]; i++ {
 		if negators[toks[i]] {
 			return true
 		}
@@ -1001,6 +1049,9 @@ func (m *matcher) correct(t string) string {
 	const limit = 1
 	best, bestD, tie := "", limit+1, false
 	for _, w := range append(append(m.byLen[n-1], m.byLen[n]...), m.byLen[n+1]...) {
+		if w[0] != t[0] {
+			continue // first letters are rarely mistyped: "rather" is no "father"
+		}
 		d := editDistance(t, w, limit)
 		switch {
 		case d < bestD:
