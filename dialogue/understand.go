@@ -404,7 +404,8 @@ var knownWords = []string{"eten", "meten", "week", "weken", "leven", "geven", "h
 	"bellen", "willen", "wel", "weet", "weten", "meer", "even", "kunnen", "kennen", "helpen", "helpt", "spreken",
 	"breken", "zitten", "weg", "werk", "woorden", "worden", "vragen", "wagen", "brief", "brieven", "leren", "lezen", "dood",
 	"quite", "quiet", "living", "lieve", "gezet", "gezegd", "zeggen", "leggen", "liggen", "kosten", "kunnen",
-	"zorgen", "zorgt", "zorg", "morgen", "worgen", "borgen", "sorgen", "hoog", "huur", "duur", "geld", "euro", "gegaan"}
+	"zorgen", "zorgt", "zorg", "morgen", "worgen", "borgen", "sorgen", "hoog", "huur", "duur", "geld", "euro", "gegaan",
+	"regelen", "geregeld", "regelt"}
 
 // normWord lower-cases a word and folds accents and apostrophes away.
 func normWord(w string) string {
@@ -554,7 +555,7 @@ func Understand(text string, answering bool) Meaning {
 			// questions"): the message is not an answer.
 			atStart[intentIndex(p.intent)] = true
 		}
-		if p.intent != "" && led && laterPlainClause(fixed, start) {
+		if p.intent != "" && led && (laterPlainClause(fixed, start) || laterRequest(fixed, start)) {
 			// "ik vind dit lastig met de computer. is er een nummer
 			// waar ik een mens krijg?": the answer-like opening does not
 			// reach a later sentence that answers nothing.
@@ -619,7 +620,7 @@ func Understand(text string, answering bool) Meaning {
 	}
 	if none {
 		answerLike = answerLike || answering && segment.Parse(text).Kind != segment.NotUnderstood
-		if in := model.backstop(fixed, ctoks, answerLike); in != IntentNone && !vetoed[intentIndex(in)] && !negated[intentIndex(in)] {
+		if in := model.backstop(fixed, ctoks, answerLike, led); in != IntentNone && !vetoed[intentIndex(in)] && !negated[intentIndex(in)] {
 			found[intentIndex(in)] = true
 		}
 	}
@@ -857,6 +858,11 @@ func answerLed(toks []string) bool {
 	if shortEcho(toks) {
 		return true
 	}
+	// "2, the letters are always too difficult for me": a point of the
+	// scale as a clause of its own opens an answer (tenth round).
+	if scaleDigit(toks[0]) && (len(toks) == 1 || toks[1] == clauseBreak) {
+		return true
+	}
 	// "ik gebruik geen computer dus nee": an answer word after dus/so ends it.
 	if n := len(toks); n >= 3 && (toks[n-2] == "dus" || toks[n-2] == "so") && answerWords[toks[n-1]] {
 		return true
@@ -899,6 +905,44 @@ func laterPlainClause(toks []string, start int) bool {
 		}
 	}
 	return true
+}
+
+// connectives may open a clause before what it does: "en kan ik ...".
+var connectives = map[string]bool{"en": true, "maar": true, "and": true, "but": true, "ook": true, "also": true, "wel": true, "nu": true, "now": true}
+
+// laterRequest reports whether position start lies in a clause after the
+// first that opens as a request (tenth round): a question with a modal
+// ("eens, en kan ik nu ook echt iemand spreken"), "graag" or "please";
+// or, after an opening that is no answer word, a wish ("4. maar ik wil
+// wel graag dat iemand me belt"). "ja, ik wil liever een mens" stays an
+// answer.
+func laterRequest(toks []string, start int) bool {
+	lo := start
+	for lo > 0 && toks[lo-1] != clauseBreak {
+		lo--
+	}
+	if lo == 0 {
+		return false
+	}
+	for lo < start && connectives[toks[lo]] {
+		lo++
+	}
+	if lo+1 >= len(toks) {
+		return false
+	}
+	a, b := toks[lo], toks[lo+1]
+	switch {
+	case askModals[a] && askSubjects[b], a == "graag" || a == "please" || a == "pls":
+		return true
+	case (a == "ik" || a == "i") && (b == "wil" || b == "want" || b == "would" || b == "zou" || b == "wou"):
+		return !answerWords[toks[0]]
+	}
+	return false
+}
+
+// scaleDigit reports whether t is a point of the answer scale, 1 to 5.
+func scaleDigit(t string) bool {
+	return len(t) == 1 && t[0] >= '1' && t[0] <= '5'
 }
 
 // echoStops are words that make a short opening more than an echo of

@@ -135,8 +135,8 @@ func (s corpusScore) report(t *testing.T, name string, n int) {
 // once before the change it led to: dev7*_first_run.txt) and
 // intents_dev8.tsv, written for the eighth (dev8_first_run.txt),
 // intents_dev9.tsv, written for the ninth (dev9_first_run.txt), and
-// intents_dev10a.tsv and intents_dev10b.tsv, written blind for the tenth
-// and run once before it (dev10{a,b}_first_run.txt).
+// intents_dev10a.tsv to intents_dev10d.tsv, written blind for the tenth
+// and each run once before the rules it led to (dev10*_first_run.txt).
 // The model (bayes.go) is trained on exactly these: trainFiles.
 var devParts = trainFiles
 
@@ -772,6 +772,24 @@ func TestTenthRoundRules(t *testing.T) {
 		// A visit or someone to do it together.
 		{"kan er iemand van de gemeente bij mij thuis komen", IntentPerson},
 		{"ik zoek iemand die samen met mij de post doorneemt", IntentPerson},
+		// Second batch: a request in a later clause after an answer; a
+		// point of the scale as a clause of its own opens an answer.
+		{"oneens, en mag ik nu een medewerker spreken", IntentPerson},
+		{"3. ik wil graag dat iemand mij belt", IntentPerson},
+		{"ja, ik wil liever een mens", IntentNone},
+		{"4, die brieven zijn echt te moeilijk", IntentNone},
+		{"ik wil een medewerker", IntentPerson},
+		{"eens, ik wil gewoon dat het gedoe met die brieven klaar is", IntentNone},
+		// "belt" is a call, not a belt.
+		{"ik wil dat iemand me belt", IntentPerson},
+		{"mama ik wil stoppen met ademen", IntentCrisis},
+		{"geen werk. geen geld. geen zin meer", IntentCrisis},
+		{"ik heb geen zin meer in die vragen", IntentStop},
+		{"hij heeft me bij mijn keel gegrepen", IntentCrisis},
+		{"ik heb besloten dat ik dat niet ga meemaken", IntentCrisis},
+		{"de svb houdt mijn kinderbijslag in", IntentUrgent},
+		{"ik houd mijn uitkering in de gaten", IntentNone},
+		{"moet het regenen morgen", IntentOffTopic},
 		// Not a request for a person.
 		{"liever een brief dan bellen", IntentNone},
 		{"ik heb vanmiddag een afspraak bij de tandarts", IntentNone},
