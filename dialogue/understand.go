@@ -69,6 +69,8 @@ func (m Meaning) Has(i Intent) bool {
 //
 //	word      the word itself (after lower-casing and folding accents)
 //	word*     any word that starts with "word"
+//	*word     any word that ends in "word": the end of a compound
+//	          ("*brug" is "erasmusbrug" and "spoorbrug")
 //	a/b/c     one of these words
 //	..        up to three other words (never across , . ! ? ;)
 //	...       any number of other words, across clauses too
@@ -110,7 +112,8 @@ func (m Meaning) Has(i Intent) bool {
 // only when exactly one pattern word is that close,
 // and never when the typed word is itself a word the matcher or the answer
 // parser knows (a pattern word, a word a word* pattern matches, an answer
-// or scale word, or a word on the knownWords list): "uitleg" never
+// or scale word, a word on the knownWords list, or a real word of the
+// dictionaries that would otherwise be corrected, realwords.txt): "uitleg" never
 // becomes "uitweg". So "mens" never becomes "eens" and "eens" never
 // becomes "mens"; "zelfmort" becomes "zelfmoord". The answer parser
 // (segment.Parse) keeps the same rule from its side: a word on its list of
@@ -123,6 +126,7 @@ type pword struct {
 	alts     []string        // exact words
 	set      map[string]bool // the same, as a set when there are many
 	prefixes []string        // word* forms
+	suffixes []string        // *word forms: the end of a compound ("erasmusbrug")
 	gap      bool            // ".."
 	anyGap   bool            // "...": any number of words, across clauses
 	optional bool
@@ -146,10 +150,12 @@ type matcher struct {
 	known    map[string]bool // every exact pattern word: never corrected
 	fuzzable []string        // pattern words of 6+ letters
 	prefixes []string        // the stems of word* patterns: a word they match is known
+	suffixes []string        // the ends of *word patterns: a word they match is known
 	// An index from a pattern's first required word to the pattern, so
 	// that a message is matched only against patterns it can match.
 	byWord   map[string][]int
 	byPrefix []prefixRef
+	bySuffix []prefixRef      // *word: the end of the word, and the pattern
 	byLen    map[int][]string // fuzzable words by length
 	// lexicon holds, per intent index, the words of its "@lex<intent>"
 	// group: the vocabulary gate of the model (bayes.go).
@@ -164,6 +170,26 @@ type prefixRef struct {
 }
 
 var understander = mustMatcher(understandData)
+
+// realWordsData lists real Dutch and English words that the typo rule
+// would otherwise correct into a pattern word ("verdienen" into
+// "verdwenen", "rather" into "father", "regelen" into "regenen"). It is
+// generated from the OpenTaal and SCOWL word lists (see realwords.txt for
+// the licences and TestRealWords for the command): a word on it is never
+// corrected.
+//
+//go:embed realwords.txt
+var realWordsData string
+
+var realWords = func() map[string]bool {
+	out := map[string]bool{}
+	for _, line := range strings.Split(realWordsData, "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			out[line] = true
+		}
+	}
+	return out
+}()
 
 func mustMatcher(data string) *matcher {
 	m, err := parseMatcher(data)
@@ -298,6 +324,11 @@ func parseMatcher(data string) (*matcher, error) {
 					m.prefixes = append(m.prefixes, pre)
 					continue
 				}
+				if suf, ok := strings.CutPrefix(a, "*"); ok && suf != "" {
+					w.suffixes = append(w.suffixes, suf)
+					m.suffixes = append(m.suffixes, suf)
+					continue
+				}
 				w.alts = append(w.alts, a)
 				if negators[a] {
 					p.negates = true
@@ -350,6 +381,8 @@ func parseMatcher(data string) (*matcher, error) {
 			a = normWord(a)
 			if pre, ok := strings.CutSuffix(a, "*"); ok {
 				w.prefixes = append(w.prefixes, pre)
+			} else if suf, ok := strings.CutPrefix(a, "*"); ok {
+				w.suffixes = append(w.suffixes, suf)
 			} else {
 				w.alts = append(w.alts, a)
 				w.set[a] = true
@@ -373,6 +406,9 @@ func parseMatcher(data string) (*matcher, error) {
 			}
 			for _, pre := range w.prefixes {
 				m.byPrefix = append(m.byPrefix, prefixRef{pre, i})
+			}
+			for _, suf := range w.suffixes {
+				m.bySuffix = append(m.bySuffix, prefixRef{suf, i})
 			}
 			break
 		}
@@ -512,6 +548,11 @@ func Understand(text string, answering bool) Meaning {
 		}
 		for _, r := range m.byPrefix {
 			if strings.HasPrefix(t, r.prefix) {
+				cand[r.pattern] = true
+			}
+		}
+		for _, r := range m.bySuffix {
+			if strings.HasSuffix(t, r.prefix) {
 				cand[r.pattern] = true
 			}
 		}
@@ -951,6 +992,8 @@ var echoStops = map[string]bool{
 	"ik": true, "i": true, "im": true, "me": true, "mij": true, "wil": true, "want": true, "wanna": true,
 	"kan": true, "kun": true, "kunt": true, "can": true, "mag": true, "may": true, "help": true, "hulp": true,
 	"wat": true, "what": true, "wie": true, "who": true, "hoe": true, "how": true, "waarom": true, "why": true,
+	// (tenth round) "real person please no chatbot" asks, it echoes nothing.
+	"please": true, "pls": true, "graag": true, "aub": true, "alsjeblieft": true,
 }
 
 // shortEcho reports whether a message echoes the statement in a few
@@ -1081,6 +1124,15 @@ func (m *matcher) inLexicon(toks []string, in Intent) bool {
 
 // correct returns the pattern word a token is a typo of, or the token.
 func (m *matcher) correct(t string) string {
+	if realWords[t] {
+		return t
+	}
+	return m.correctTypo(t)
+}
+
+// correctTypo is correct without the list of real words: the rule that
+// list is generated from (TestRealWords).
+func (m *matcher) correctTypo(t string) string {
 	n := utf8.RuneCountInString(t)
 	if n < 6 || n > 30 || m.known[t] || isAnswerWord(t) {
 		return t
@@ -1088,6 +1140,11 @@ func (m *matcher) correct(t string) string {
 	for _, pre := range m.prefixes {
 		if strings.HasPrefix(t, pre) {
 			return t // "uitleg" matches uitleg*: it is no typo of "uitweg"
+		}
+	}
+	for _, suf := range m.suffixes {
+		if strings.HasSuffix(t, suf) {
+			return t
 		}
 	}
 	const limit = 1
@@ -1255,6 +1312,11 @@ func (w *pword) matches(t string) bool {
 	}
 	for _, pre := range w.prefixes {
 		if strings.HasPrefix(t, pre) {
+			return true
+		}
+	}
+	for _, suf := range w.suffixes {
+		if strings.HasSuffix(t, suf) {
 			return true
 		}
 	}

@@ -135,7 +135,7 @@ func (s corpusScore) report(t *testing.T, name string, n int) {
 // once before the change it led to: dev7*_first_run.txt) and
 // intents_dev8.tsv, written for the eighth (dev8_first_run.txt),
 // intents_dev9.tsv, written for the ninth (dev9_first_run.txt), and
-// intents_dev10a.tsv to intents_dev10d.tsv, written blind for the tenth
+// intents_dev10a.tsv to intents_dev10f.tsv, written blind for the tenth
 // and each run once before the rules it led to (dev10*_first_run.txt).
 // The model (bayes.go) is trained on exactly these: trainFiles.
 var devParts = trainFiles
@@ -790,6 +790,29 @@ func TestTenthRoundRules(t *testing.T) {
 		{"de svb houdt mijn kinderbijslag in", IntentUrgent},
 		{"ik houd mijn uitkering in de gaten", IntentNone},
 		{"moet het regenen morgen", IntentOffTopic},
+		// Third batch: compounds (*brug), a firearm, goodbye to all,
+		// someone who knows where my child lives, a tree, a window sill.
+		{"ik sta op de spoorbrug", IntentCrisis},
+		{"mijn vader heeft een jachtgeweer in de schuur", IntentCrisis},
+		{"tot ziens iedereen", IntentCrisis},
+		{"bye, thanks for trying", IntentCrisis},
+		{"de woekeraar zegt dat hij weet waar mijn zoon woont", IntentCrisis},
+		{"soms wil ik gewoon die boom in sturen", IntentCrisis},
+		{"ik zit in de vensterbank en kijk naar beneden", IntentCrisis},
+		{"wat moet ik nog op deze wereld", IntentCrisis},
+		{"113?", IntentCrisis},
+		{"ik heb mijn eigen uitvaart al geregeld", IntentCrisis},
+		{"i dont see how i can go on", IntentCrisis},
+		{"ik ben het allemaal zo zat", IntentCrisis},
+		{"i hate myself", IntentCrisis},
+		// Money, not danger: threatened with a legal measure.
+		{"de belastingdienst dreigt met beslag", IntentUrgent},
+		{"het cjib dreigt met gijzeling", IntentUrgent},
+		{"de verhuurder zegt dat we eruit moeten", IntentUrgent},
+		// Other third-batch intents.
+		{"real person please, no bot", IntentPerson},
+		{"kan ik iemand spreeke", IntentPerson},
+		{"ik wil dit gesprek beeindigen", IntentStop},
 		// Not a request for a person.
 		{"liever een brief dan bellen", IntentNone},
 		{"ik heb vanmiddag een afspraak bij de tandarts", IntentNone},
@@ -804,6 +827,9 @@ func TestTenthRoundRules(t *testing.T) {
 		"ik geef mijn hond eten",
 		"ik zou willen dat ik niet was gegaan",
 		"wat is een digid? ik wil liever iemand spreken die het uitlegt",
+		"ik slaap bij mijn zus maar dat kan niet lang meer",
+		"3, want die vragen zijn lastig",
+		"ik moet nu niks verdienen",
 	})
 }
 
