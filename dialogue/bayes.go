@@ -20,13 +20,13 @@ import (
 // intent's vocabulary (see backstop; TestBayesThresholds and
 // TestUnderstandLeaveOnePartOut measure it).
 
-//go:embed testdata/intents.tsv testdata/intents_holdout1.tsv testdata/intents_holdout2.tsv testdata/intents_holdout3.tsv testdata/intents_holdout4.tsv testdata/intents_holdout5.tsv testdata/intents_dev6.tsv testdata/intents_holdout6.tsv testdata/intents_dev7.tsv testdata/intents_holdout7.tsv testdata/intents_dev8.tsv testdata/intents_holdout8.tsv testdata/intents_dev9.tsv testdata/intents_holdout9.tsv testdata/intents_dev10a.tsv testdata/intents_dev10b.tsv testdata/intents_dev10c.tsv testdata/intents_dev10d.tsv testdata/intents_dev10e.tsv testdata/intents_dev10f.tsv
+//go:embed testdata/intents.tsv testdata/intents_holdout1.tsv testdata/intents_holdout2.tsv testdata/intents_holdout3.tsv testdata/intents_holdout4.tsv testdata/intents_holdout5.tsv testdata/intents_dev6.tsv testdata/intents_holdout6.tsv testdata/intents_dev7.tsv testdata/intents_holdout7.tsv testdata/intents_dev8.tsv testdata/intents_holdout8.tsv testdata/intents_dev9.tsv testdata/intents_holdout9.tsv testdata/intents_dev10a.tsv testdata/intents_dev10b.tsv testdata/intents_dev10c.tsv testdata/intents_dev10d.tsv testdata/intents_dev10e.tsv testdata/intents_dev10f.tsv testdata/intents_dev10g.tsv testdata/intents_dev10h.tsv
 var trainFS embed.FS
 
 // trainFiles are the corpus parts the model learns from: every development
 // part. A held-out part (intents_holdout10.tsv and later) is never among
 // them.
-var trainFiles = []string{"testdata/intents.tsv", "testdata/intents_holdout1.tsv", "testdata/intents_holdout2.tsv", "testdata/intents_holdout3.tsv", "testdata/intents_holdout4.tsv", "testdata/intents_holdout5.tsv", "testdata/intents_dev6.tsv", "testdata/intents_holdout6.tsv", "testdata/intents_dev7.tsv", "testdata/intents_holdout7.tsv", "testdata/intents_dev8.tsv", "testdata/intents_holdout8.tsv", "testdata/intents_dev9.tsv", "testdata/intents_holdout9.tsv", "testdata/intents_dev10a.tsv", "testdata/intents_dev10b.tsv", "testdata/intents_dev10c.tsv", "testdata/intents_dev10d.tsv", "testdata/intents_dev10e.tsv", "testdata/intents_dev10f.tsv"}
+var trainFiles = []string{"testdata/intents.tsv", "testdata/intents_holdout1.tsv", "testdata/intents_holdout2.tsv", "testdata/intents_holdout3.tsv", "testdata/intents_holdout4.tsv", "testdata/intents_holdout5.tsv", "testdata/intents_dev6.tsv", "testdata/intents_holdout6.tsv", "testdata/intents_dev7.tsv", "testdata/intents_holdout7.tsv", "testdata/intents_dev8.tsv", "testdata/intents_holdout8.tsv", "testdata/intents_dev9.tsv", "testdata/intents_holdout9.tsv", "testdata/intents_dev10a.tsv", "testdata/intents_dev10b.tsv", "testdata/intents_dev10c.tsv", "testdata/intents_dev10d.tsv", "testdata/intents_dev10e.tsv", "testdata/intents_dev10f.tsv", "testdata/intents_dev10g.tsv", "testdata/intents_dev10h.tsv"}
 
 // The model's classes: the three intents it backs up, and the rest.
 const (

@@ -904,8 +904,10 @@ func answerLed(toks []string) bool {
 	if scaleDigit(toks[0]) && (len(toks) == 1 || toks[1] == clauseBreak) {
 		return true
 	}
-	// "ik gebruik geen computer dus nee": an answer word after dus/so ends it.
-	if n := len(toks); n >= 3 && (toks[n-2] == "dus" || toks[n-2] == "so") && answerWords[toks[n-1]] {
+	// "ik gebruik geen computer dus nee": an answer word or a point of the
+	// scale after dus/so ends it; so does a point of the scale as the last
+	// clause ("talking to someone on the phone is easier for me, 5").
+	if n := len(toks); n >= 3 && (toks[n-2] == "dus" || toks[n-2] == "so" || toks[n-2] == clauseBreak) && (answerWords[toks[n-1]] || scaleDigit(toks[n-1])) {
 		return true
 	}
 	for i, t := range toks {
@@ -1054,7 +1056,8 @@ func negatedBefore(toks []string, start int) bool {
 // askModals and askSubjects open a question: "kan ik", "kunnen jullie".
 var (
 	askModals   = map[string]bool{"kan": true, "kun": true, "kunt": true, "kunnen": true, "mag": true, "mogen": true, "can": true, "could": true, "cant": true, "couldnt": true}
-	askSubjects = map[string]bool{"ik": true, "je": true, "jij": true, "u": true, "we": true, "wij": true, "jullie": true, "i": true, "you": true}
+	askSubjects = map[string]bool{"ik": true, "je": true, "jij": true, "u": true, "we": true, "wij": true, "jullie": true, "i": true, "you": true,
+		"iemand": true, "er": true, "someone": true, "somebody": true, "anyone": true}
 )
 
 // rhetorical reports whether the negator at toks[i] stands in a question

@@ -135,7 +135,7 @@ func (s corpusScore) report(t *testing.T, name string, n int) {
 // once before the change it led to: dev7*_first_run.txt) and
 // intents_dev8.tsv, written for the eighth (dev8_first_run.txt),
 // intents_dev9.tsv, written for the ninth (dev9_first_run.txt), and
-// intents_dev10a.tsv to intents_dev10f.tsv, written blind for the tenth
+// intents_dev10a.tsv to intents_dev10h.tsv, written blind for the tenth
 // and each run once before the rules it led to (dev10*_first_run.txt).
 // The model (bayes.go) is trained on exactly these: trainFiles.
 var devParts = trainFiles
@@ -813,13 +813,29 @@ func TestTenthRoundRules(t *testing.T) {
 		{"real person please, no bot", IntentPerson},
 		{"kan ik iemand spreeke", IntentPerson},
 		{"ik wil dit gesprek beeindigen", IntentStop},
+		// Fourth batch: a date picked, voices, afraid of him, things
+		// thrown, gone when help comes, nobody after me, when you die.
+		{"ik heb de dag al uitgekozen", IntentCrisis},
+		{"de stemmen zeggen dat ik moet gaan", IntentCrisis},
+		{"ik ben zo bang voor hem", IntentCrisis},
+		{"hij gooide een fles naar mijn hoofd", IntentCrisis},
+		{"als de hulp komt ben ik er niet meer als ze aanbellen", IntentCrisis},
+		{"alles is opgeruimd zodat niemand na mij iets hoeft", IntentCrisis},
+		{"what happens to my debts if i die", IntentCrisis},
+		{"i wont be around much longer", IntentCrisis},
+		{"i want it to be over", IntentCrisis},
+		{"2. but can someone call me about this", IntentPerson},
+		{"ik heb een medewerker nodig", IntentPerson},
+		// Answers that end in a point of the scale; tired of paperwork.
+		{"iemand aan de telefoon is fijner voor mij, 5", IntentNone},
+		{"honestly tired of all the letters, so 4", IntentNone},
+		{"ik wil iemand spreken over mijn schuld", IntentPerson},
 		// Not a request for a person.
 		{"liever een brief dan bellen", IntentNone},
 		{"ik heb vanmiddag een afspraak bij de tandarts", IntentNone},
 	})
 	checkNoCrisis(t, []string{
 		"dak- en thuisloos sinds vorige week, ik slaap bij mijn zus",
-		"mijn moeder is dood, ik moet haar huis leeghalen",
 		"ik wil dit niet meer",
 		"ik stop voor altijd met roken",
 		"ze vroegen me wat ik ga doen",
@@ -830,6 +846,9 @@ func TestTenthRoundRules(t *testing.T) {
 		"ik slaap bij mijn zus maar dat kan niet lang meer",
 		"3, want die vragen zijn lastig",
 		"ik moet nu niks verdienen",
+		"ik hoop op een oplossing voor mijn schulden",
+		"we gaan vanavond pannenkoeken eten",
+		"ik ben moe van al die brieven",
 	})
 }
 
