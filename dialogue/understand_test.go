@@ -172,9 +172,10 @@ func TestUnderstandCorpus(t *testing.T) {
 // their misses were then worked on, so they are development data now
 // (their runs before that are testdata/holdout{5,6}_first_run.txt). Part
 // 6 was the first written by someone who had not seen the rules; parts 7
-// to 9 were written the same way and are development data too. The
-// next held-out part is intents_holdout10.tsv; until it is in the
-// repository this test is skipped.
+// to 9 were written the same way and are development data too; part 10,
+// written the same way, is the held-out part (its first run is
+// holdout10_first_run.txt). Without it in the repository this test is
+// skipped.
 func TestUnderstandHoldout(t *testing.T) {
 	if _, err := os.Stat(heldOutPart); err != nil {
 		t.Skip("held-out part not in the repository yet: " + heldOutPart)
@@ -191,13 +192,14 @@ func TestUnderstandHoldout(t *testing.T) {
 	// most 1% of answers taken) are NOT all met on the held-out parts
 	// written by others. First runs: part 6 0.94 / 0.93 / 0.92 and 0 of
 	// 70; part 7 0.94 / 0.93 / 0.92 and 1 of 70; part 8 0.955 / 0.935 /
-	// 0.971 and 0 of 70; part 9 (this one, holdout9_first_run.txt) 0.966 /
-	// 0.967 / 0.943 and 1 of 71. This gate holds part 9's figures, so
-	// that a change that makes them worse fails; the issue stays open
-	// until a new part meets the targets.
+	// 0.971 and 0 of 70; part 9 0.966 / 0.967 / 0.943 and 1 of 71; part
+	// 10 (this one, holdout10_first_run.txt) 0.951 / 1.000 / 1.000 and 1
+	// of 90. This gate holds part 10's figures, so that a change that
+	// makes them worse fails; the issue stays open until a new part
+	// meets the targets.
 	gate(t, s, map[Intent][2]float64{
-		IntentCrisis: {0.96, 0.96}, IntentUrgent: {0.95, 0.96}, IntentPerson: {0.94, 0.94},
-	}, 0.015)
+		IntentCrisis: {0.98, 0.95}, IntentUrgent: {0.99, 0.99}, IntentPerson: {0.97, 0.99},
+	}, 0.012)
 	// What the person reads: a crisis message gets 113 either as the
 	// crisis reply or, when it was not understood, in the safety net.
 	with, n := crisisReplies(t, rows)
