@@ -904,6 +904,10 @@ func answerLed(toks []string) bool {
 	if scaleDigit(toks[0]) && (len(toks) == 1 || toks[1] == clauseBreak) {
 		return true
 	}
+	// "een 5 want ik heb mensen nodig die me echt helpen" (eleventh round).
+	if len(toks) >= 2 && (toks[0] == "een" || toks[0] == "a") && scaleDigit(toks[1]) {
+		return true
+	}
 	// "ik gebruik geen computer dus nee": an answer word or a point of the
 	// scale after dus/so ends it; so does a point of the scale as the last
 	// clause ("talking to someone on the phone is easier for me, 5").

@@ -136,13 +136,15 @@ func (s corpusScore) report(t *testing.T, name string, n int) {
 // intents_dev8.tsv, written for the eighth (dev8_first_run.txt),
 // intents_dev9.tsv, written for the ninth (dev9_first_run.txt), and
 // intents_dev10a.tsv to intents_dev10h.tsv, written blind for the tenth
-// and each run once before the rules it led to (dev10*_first_run.txt).
+// and each run once before the rules it led to (dev10*_first_run.txt),
+// held-out part 10, and intents_dev11a.tsv and intents_dev11b.tsv,
+// written blind for the eleventh (dev11*_first_run.txt).
 // The model (bayes.go) is trained on exactly these: trainFiles.
 var devParts = trainFiles
 
 // heldOutPart is the part written by someone who has not seen the rules,
 // after the last change to them. It is never training data.
-const heldOutPart = "testdata/intents_holdout10.tsv"
+const heldOutPart = "testdata/intents_holdout11.tsv"
 
 // TestUnderstandCorpus is the gate on the development data the matcher
 // and the model were built with.
@@ -172,10 +174,9 @@ func TestUnderstandCorpus(t *testing.T) {
 // their misses were then worked on, so they are development data now
 // (their runs before that are testdata/holdout{5,6}_first_run.txt). Part
 // 6 was the first written by someone who had not seen the rules; parts 7
-// to 9 were written the same way and are development data too; part 10,
-// written the same way, is the held-out part (its first run is
-// holdout10_first_run.txt). Without it in the repository this test is
-// skipped.
+// to 10 were written the same way and are development data too; part
+// 11, written the same way, is the held-out part. Without it in the
+// repository this test is skipped.
 func TestUnderstandHoldout(t *testing.T) {
 	if _, err := os.Stat(heldOutPart); err != nil {
 		t.Skip("held-out part not in the repository yet: " + heldOutPart)
@@ -851,6 +852,42 @@ func TestTenthRoundRules(t *testing.T) {
 		"ik hoop op een oplossing voor mijn schulden",
 		"we gaan vanavond pannenkoeken eten",
 		"ik ben moe van al die brieven",
+	})
+}
+
+// TestEleventhRoundRules checks the eleventh round's rules with variants
+// of held-out part 10's misses and of the blind parts 11a and 11b.
+func TestEleventhRoundRules(t *testing.T) {
+	checkFirst(t, []wantIntent{
+		{"this is the last you will ever hear from me", IntentCrisis},
+		{"waarom sta ik nog op elke ochtend", IntentCrisis},
+		{"hij duwde me tegen de kast", IntentCrisis},
+		{"nog een paar dagen en dan is het klaar met mij", IntentCrisis},
+		{"de rivier trekt me", IntentCrisis},
+		{"de woekeraar weet op welke school mijn zoon zit", IntentCrisis},
+		{"kun je doodgaan van te veel slaappillen", IntentCrisis},
+		{"ik besta toch liever niet", IntentCrisis},
+		{"ik ga vanavond naar de brug", IntentCrisis},
+		{"wat gebeurt er met mijn schulden als ik overlijd", IntentCrisis},
+		{"hij zei dat hij me afmaakt", IntentCrisis},
+		{"ik heb toch niet lang meer", IntentCrisis},
+		{"ik haal de kerst niet", IntentCrisis},
+		{"ik heb geen kracht meer om te vechten", IntentCrisis},
+		{"ik heb euthanasie aangevraagd", IntentCrisis},
+		{"waar kan ik het best vanaf springen", IntentCrisis},
+		{"i tried before, next time it will work", IntentCrisis},
+		// Not a crisis: back after a pause, living with someone, "cant
+		// live without", storing.
+		{"sorry, ben er weer", IntentNone},
+		{"ik woon bij mijn moeder", IntentNone},
+		{"i cant live without coffee, 4", IntentNone},
+		{"slaat de bot op wat ik typ?", IntentPrivacy},
+		// Answers: "een 5 want ...".
+		{"een 4 want ik heb mensen nodig die meedenken", IntentNone},
+		// Person and privacy.
+		{"mag ik met een vrouw praten", IntentPerson},
+		{"stuur maar iemand", IntentPerson},
+		{"weet mijn advocaat hiervan?", IntentPrivacy},
 	})
 }
 
