@@ -83,6 +83,10 @@ func (m Meaning) Has(i Intent) bool {
 //	          groups) occurs somewhere in the message, in any order and
 //	          any clause. Concepts are written this way: a life word, a
 //	          "too heavy" word and a "stop/out" word in one message.
+//	! pattern (a whole line) a mere mention: not heard in a message that
+//	          reads as an answer ("ja, ik ben bang voor brieven van de
+//	          deurwaarder" is an answer; "de deurwaarder komt morgen" is
+//	          heard by its own pattern)
 //	~ pattern (a whole line, [crisis] only) a harmless phrase: the words it
 //	          covers are hidden from the crisis patterns and from the
 //	          model's crisis reading, the rest of the message is still
@@ -142,6 +146,7 @@ type pattern struct {
 	anyOrder bool   // "&": every word somewhere in the message, any order
 	word     string // for [words] patterns: the explanation key
 	mask     bool   // "~": a harmless phrase hidden from the crisis patterns
+	mention  bool   // "!": a mere mention, not heard in a message that reads as an answer
 	line     int
 }
 
@@ -260,6 +265,9 @@ func parseMatcher(data string) (*matcher, error) {
 		p := pattern{intent: intent, line: i + 1}
 		if strings.HasPrefix(line, "- ") {
 			p.veto, line = true, strings.TrimSpace(line[2:])
+		}
+		if strings.HasPrefix(line, "! ") {
+			p.mention, line = true, strings.TrimSpace(line[2:])
 		}
 		if strings.HasPrefix(line, "& ") {
 			p.anyOrder, line = true, strings.TrimSpace(line[2:])
@@ -534,6 +542,9 @@ func Understand(text string, answering bool) Meaning {
 	var words []wordAt
 	var personAt []int                   // where the person patterns matched
 	led := answering && answerLed(fixed) // reads as an answer (before a question about a word is ruled out)
+	// "vroeger vertrouwde ik de overheid, nu niet meer. 2": a message that
+	// ends in a point of the scale on its own is an answer throughout.
+	endsWithPoint := len(fixed) >= 3 && fixed[len(fixed)-2] == clauseBreak && scaleDigit(fixed[len(fixed)-1])
 	cand := make([]bool, len(m.patterns))
 	var scratch memo
 	uniq := make([]string, 0, len(fixed))
@@ -577,6 +588,11 @@ func Understand(text string, answering bool) Meaning {
 			vetoed[intentIndex(p.intent)] = true
 			continue
 		}
+		if p.mention && led {
+			// "ja, ik ben bang voor brieven van de deurwaarder": in an
+			// answer the bailiff named is no bailiff at the door.
+			continue
+		}
 		if !p.negates && p.intent == IntentUrgent && led && negatedInClause(fixed, start) {
 			// "oneens, mijn stroom is nooit afgesloten": in an answer,
 			// a negation anywhere in the clause turns an emergency
@@ -596,7 +612,7 @@ func Understand(text string, answering bool) Meaning {
 			// questions"): the message is not an answer.
 			atStart[intentIndex(p.intent)] = true
 		}
-		if p.intent != "" && led && (laterPlainClause(fixed, start) || laterRequest(fixed, start)) {
+		if p.intent != "" && led && !endsWithPoint && (laterPlainClause(fixed, start) || laterRequest(fixed, start)) {
 			// "ik vind dit lastig met de computer. is er een nummer
 			// waar ik een mens krijg?": the answer-like opening does not
 			// reach a later sentence that answers nothing.
@@ -797,13 +813,25 @@ func happensToThem(toks []string) bool {
 		}
 		clause := toks[start:i]
 		start = i + 1
-		if asksMeaning(clause) {
+		if asksMeaning(clause) || aboutTheWord(clause) {
 			continue
 		}
 		for _, t := range clause {
 			if situationWords[t] {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// aboutTheWord reports whether a clause speaks of the word asked about,
+// not of a situation: "ik ken dat woord niet" (twelfth round).
+func aboutTheWord(clause []string) bool {
+	for _, t := range clause {
+		switch t {
+		case "woord", "woorden", "word", "words", "ken", "kende", "betekenis", "term":
+			return true
 		}
 	}
 	return false
@@ -904,8 +932,13 @@ func answerLed(toks []string) bool {
 	if scaleDigit(toks[0]) && (len(toks) == 1 || toks[1] == clauseBreak) {
 		return true
 	}
-	// "een 5 want ik heb mensen nodig die me echt helpen" (eleventh round).
+	// "een 5 want ik heb mensen nodig die me echt helpen" (eleventh round),
+	// "5 want ik praat graag rustig met een medewerker" (twelfth): a point
+	// of the scale with its reason.
 	if len(toks) >= 2 && (toks[0] == "een" || toks[0] == "a") && scaleDigit(toks[1]) {
+		return true
+	}
+	if len(toks) >= 2 && scaleDigit(toks[0]) && reasonWords[toks[1]] {
 		return true
 	}
 	// "ik gebruik geen computer dus nee": an answer word or a point of the
@@ -986,6 +1019,9 @@ func laterRequest(toks []string, start int) bool {
 	}
 	return false
 }
+
+// reasonWords give the reason for an answer right after it: "5 want ...".
+var reasonWords = map[string]bool{"want": true, "omdat": true, "because": true, "since": true, "cause": true, "coz": true, "cos": true, "dus": true, "so": true}
 
 // scaleDigit reports whether t is a point of the answer scale, 1 to 5.
 func scaleDigit(t string) bool {
