@@ -197,12 +197,13 @@ func TestUnderstandHoldout(t *testing.T) {
 	// 70; part 7 0.94 / 0.93 / 0.92 and 1 of 70; part 8 0.955 / 0.935 /
 	// 0.971 and 0 of 70; part 9 0.966 / 0.967 / 0.943 and 1 of 71; part
 	// 10 0.951 / 1.000 / 1.000 and 1 of 90; part 11 (this one,
-	// holdout11_first_run.txt) 0.983 / 0.983 / 0.975 and 1 of 90 (1.1%).
-	// This gate holds part 11's figures, so that a change that makes them
-	// worse fails.
+	// holdout11_first_run.txt) 0.983 / 0.983 / 0.975 and 1 of 90 (1.1%);
+	// part 12 (this one, holdout12_first_run.txt) 0.971 / 0.967 / 1.000
+	// and 2 of 136 (1.5%). This gate holds part 12's figures, so that a
+	// change that makes them worse fails.
 	gate(t, s, map[Intent][2]float64{
-		IntentCrisis: {0.99, 0.98}, IntentUrgent: {0.99, 0.98}, IntentPerson: {0.97, 0.97},
-	}, 0.012)
+		IntentCrisis: {0.98, 0.97}, IntentUrgent: {0.98, 0.96}, IntentPerson: {0.97, 0.99},
+	}, 0.015)
 	// What the person reads: a crisis message gets 113 either as the
 	// crisis reply or, when it was not understood, in the safety net.
 	with, n := crisisReplies(t, rows)
