@@ -546,6 +546,7 @@ func Understand(text string, answering bool) Meaning {
 	// ends in a point of the scale on its own is an answer throughout.
 	endsWithPoint := len(fixed) >= 3 && fixed[len(fixed)-2] == clauseBreak && scaleDigit(fixed[len(fixed)-1])
 	cand := make([]bool, len(m.patterns))
+	var utoks []string // fixed without an opening answer word, for urgent
 	var scratch memo
 	uniq := make([]string, 0, len(fixed))
 	for _, t := range fixed {
@@ -579,6 +580,15 @@ func Understand(text string, answering bool) Meaning {
 		toks := fixed
 		if p.intent == IntentCrisis {
 			toks = ctoks
+		} else if p.intent == IntentUrgent && led && len(fixed) > 1 && answerWords[fixed[0]] && fixed[1] == clauseBreak {
+			// "no, i know where to go, the food bank helps me": the
+			// answer's own "no" is no part of an emergency (thirteenth
+			// round); "nee, geen eten meer" still is one.
+			if utoks == nil {
+				utoks = slices.Clone(fixed)
+				utoks[0] = masked
+			}
+			toks = utoks
 		}
 		start, ok := p.match(toks, &scratch)
 		if !ok {
@@ -769,6 +779,13 @@ func asksMeaning(toks []string) bool {
 		switch t {
 		case "betekent", "betekend", "betekenen", "betekenis", "uitleg", "mean", "means", "meaning", "explain", "whats":
 			return true
+		case "welk", "welke", "which":
+			// "welke overheid bedoel je?" (thirteenth round)
+			for j := i + 1; j < len(toks) && j <= i+4 && toks[j] != clauseBreak; j++ {
+				if meaningWords[toks[j]] {
+					return true
+				}
+			}
 		case "hoe", "how":
 			// "hoe bedoel je", "how do you mean"
 			for j := i + 1; j < len(toks) && j <= i+3 && toks[j] != clauseBreak; j++ {
@@ -777,10 +794,13 @@ func asksMeaning(toks []string) bool {
 				}
 			}
 		case "wat", "what":
-			// "wat is ...", "what does ...", "ik weet niet wat een toeslag is"
+			// "wat is ...", "what does ... mean", "ik weet niet wat een
+			// toeslag is"; "what do i do" asks for help, not a meaning
+			// (thirteenth round: "the bailiff is at my door, what do i
+			// do" is urgent).
 			for j := i + 1; j < len(toks) && j <= i+4 && toks[j] != clauseBreak; j++ {
 				switch toks[j] {
-				case "is", "zijn", "bedoel", "bedoelen", "bedoelt", "are", "does", "do":
+				case "is", "zijn", "bedoel", "bedoelen", "bedoelt", "are":
 					return true
 				}
 			}
@@ -939,6 +959,10 @@ func answerLed(toks []string) bool {
 		return true
 	}
 	if len(toks) >= 2 && scaleDigit(toks[0]) && reasonWords[toks[1]] {
+		return true
+	}
+	// "nummer 5 graag", "option 2" (thirteenth round).
+	if len(toks) >= 2 && (toks[0] == "nummer" || toks[0] == "number" || toks[0] == "optie" || toks[0] == "option" || toks[0] == "antwoord" || toks[0] == "answer") && scaleDigit(toks[1]) {
 		return true
 	}
 	// "ik gebruik geen computer dus nee": an answer word or a point of the

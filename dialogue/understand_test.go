@@ -926,6 +926,30 @@ func TestTwelfthRoundRules(t *testing.T) {
 	})
 }
 
+// TestThirteenthRoundRules checks the thirteenth round's rules with
+// variants of held-out part 12's misses.
+func TestThirteenthRoundRules(t *testing.T) {
+	checkFirst(t, []wantIntent{
+		{"i said goodbye to my brother today", IntentCrisis},
+		{"ik heb mijn sleutels met een brief aan de buurvrouw gegeven", IntentCrisis},
+		{"als ik morgen niet reageer weet je waarom", IntentCrisis},
+		{"ik vraag god elke nacht om mij te halen", IntentCrisis},
+		{"ik ben klaar met deze wereld", IntentCrisis},
+		{"ik ben gedagvaard door de verhuurder, de zitting is maandag", IntentUrgent},
+		{"the bailiff is at the door, what do i do", IntentUrgent},
+		{"welk loket bedoel je?", IntentExplain},
+		{"ik ga vanavond verder", IntentLater},
+		{"stomme bot", IntentAngry},
+		{"who won the match yesterday", IntentOffTopic},
+		// Answers and harmless phrases.
+		{"no, the food bank and my church help me. disagree", IntentNone},
+		{"nee, we hebben geen eten meer", IntentUrgent},
+		{"nummer 3 graag", IntentNone},
+		{"ik zit in de trein", IntentNone},
+	})
+	checkNoCrisis(t, []string{"the government ruined my life with their rules, 1"})
+}
+
 // wantIntent is a message and the first intent it must get.
 type wantIntent = struct {
 	text string
