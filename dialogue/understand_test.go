@@ -139,8 +139,8 @@ func (s corpusScore) report(t *testing.T, name string, n int) {
 // and each run once before the rules it led to (dev10*_first_run.txt),
 // held-out part 10, intents_dev11a.tsv and intents_dev11b.tsv, written
 // blind for the eleventh (dev11*_first_run.txt), intents_neg11.tsv (hard
-// negatives), held-out part 11 and intents_dev12a.tsv, written blind for
-// the twelfth (dev12a_first_run.txt).
+// negatives), held-out part 11, intents_dev12a.tsv, written blind for
+// the twelfth (dev12a_first_run.txt), and held-out part 12.
 // The model (bayes.go) is trained on exactly these: trainFiles.
 var devParts = trainFiles
 
@@ -176,9 +176,9 @@ func TestUnderstandCorpus(t *testing.T) {
 // their misses were then worked on, so they are development data now
 // (their runs before that are testdata/holdout{5,6}_first_run.txt). Part
 // 6 was the first written by someone who had not seen the rules; parts 7
-// to 11 were written the same way and are development data too; part
-// 12, written the same way, is the held-out part. Without it in the
-// repository this test is skipped.
+// to 12 were written the same way and are development data too; part
+// 13, written the same way in two halves, is the held-out part. Without
+// it in the repository this test is skipped.
 func TestUnderstandHoldout(t *testing.T) {
 	if _, err := os.Stat(heldOutPart); err != nil {
 		t.Skip("held-out part not in the repository yet: " + heldOutPart)
@@ -198,12 +198,14 @@ func TestUnderstandHoldout(t *testing.T) {
 	// 0.971 and 0 of 70; part 9 0.966 / 0.967 / 0.943 and 1 of 71; part
 	// 10 0.951 / 1.000 / 1.000 and 1 of 90; part 11 (this one,
 	// holdout11_first_run.txt) 0.983 / 0.983 / 0.975 and 1 of 90 (1.1%);
-	// part 12 (this one, holdout12_first_run.txt) 0.971 / 0.967 / 1.000
-	// and 2 of 136 (1.5%). This gate holds part 12's figures, so that a
+	// part 12 0.971 / 0.967 / 1.000 and 2 of 136 (1.5%); part 13 (this
+	// one, holdout13_first_run.txt, two halves by two writers, 743
+	// messages) 0.975 / 1.000 / 0.961 and 2 of 221 (0.9%): all targets
+	// but crisis recall. This gate holds part 13's figures, so that a
 	// change that makes them worse fails.
 	gate(t, s, map[Intent][2]float64{
-		IntentCrisis: {0.98, 0.97}, IntentUrgent: {0.98, 0.96}, IntentPerson: {0.97, 0.99},
-	}, 0.015)
+		IntentCrisis: {0.99, 0.975}, IntentUrgent: {0.99, 0.99}, IntentPerson: {0.99, 0.96},
+	}, 0.01)
 	// What the person reads: a crisis message gets 113 either as the
 	// crisis reply or, when it was not understood, in the safety net.
 	with, n := crisisReplies(t, rows)
