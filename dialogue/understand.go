@@ -961,6 +961,16 @@ func answerLed(toks []string) bool {
 	if len(toks) >= 2 && scaleDigit(toks[0]) && reasonWords[toks[1]] {
 		return true
 	}
+	// "mijn vader zegt 2", "ik kies 4": a point said or chosen
+	// (fourteenth round).
+	if n := len(toks); n >= 2 && scaleDigit(toks[n-1]) && sayWords[toks[n-2]] {
+		return true
+	}
+	// "veels te moeilijke woorden ja, helemaal eens": a last clause of
+	// answer words only.
+	if lastClauseAnswers(toks) {
+		return true
+	}
 	// "nummer 5 graag", "option 2" (thirteenth round).
 	if len(toks) >= 2 && (toks[0] == "nummer" || toks[0] == "number" || toks[0] == "optie" || toks[0] == "option" || toks[0] == "antwoord" || toks[0] == "answer") && scaleDigit(toks[1]) {
 		return true
@@ -1047,6 +1057,40 @@ func laterRequest(toks []string, start int) bool {
 // reasonWords give the reason for an answer right after it: "5 want ...".
 var reasonWords = map[string]bool{"want": true, "omdat": true, "because": true, "since": true, "cause": true, "coz": true, "cos": true, "dus": true, "so": true}
 
+// sayWords say or choose a point: "mijn vader zegt 2".
+var sayWords = map[string]bool{"zegt": true, "zeg": true, "zeggen": true, "says": true, "say": true, "kies": true, "kiest": true,
+	"choose": true, "pick": true, "geef": true, "geeft": true, "gok": true, "antwoord": true, "answer": true, "doe": true}
+
+// answerFillers may stand in a clause of answer words: "helemaal mee eens".
+var answerFillers = map[string]bool{"helemaal": true, "mee": true, "totaal": true, "echt": true, "wel": true, "niet": true,
+	"strongly": true, "totally": true, "completely": true, "fully": true, "really": true, "somewhat": true, "hoor": true, "zeker": true}
+
+// lastClauseAnswers reports whether the last clause of a message of more
+// than one clause holds answer words only ("helemaal eens").
+func lastClauseAnswers(toks []string) bool {
+	end := len(toks)
+	for end > 0 && toks[end-1] == clauseBreak {
+		end--
+	}
+	lo := end
+	for lo > 0 && toks[lo-1] != clauseBreak {
+		lo--
+	}
+	if lo == 0 || lo == end {
+		return false
+	}
+	answer := false
+	for _, t := range toks[lo:end] {
+		switch {
+		case answerWords[t] || t == "eens" || t == "oneens":
+			answer = true
+		case !answerFillers[t]:
+			return false
+		}
+	}
+	return answer
+}
+
 // scaleDigit reports whether t is a point of the answer scale, 1 to 5.
 func scaleDigit(t string) bool {
 	return len(t) == 1 && t[0] >= '1' && t[0] <= '5'
@@ -1110,11 +1154,22 @@ func negatedBefore(toks []string, start int) bool {
 		if scopeEnds[toks[i]] || closedNegation(toks, i) {
 			return false
 		}
-		if negators[toks[i]] && !rhetorical(toks, i) {
+		if i+1 < start && askModals[toks[i]] && askSubjects[toks[i+1]] {
+			// "ik typ niet goed kan iemand mij bellen": a question
+			// ("kan iemand") begins a clause of its own (fourteenth round).
+			return false
+		}
+		if negators[toks[i]] && !rhetorical(toks, i) && !conditional(toks, i) {
 			return true
 		}
 	}
 	return false
+}
+
+// conditional reports whether the negator at toks[i] is the "not" of
+// "if not": "ben jij een mens? zo niet wil ik een mens" (fourteenth round).
+func conditional(toks []string, i int) bool {
+	return i > 0 && (toks[i-1] == "zo" || toks[i-1] == "if" || toks[i-1] == "indien" || toks[i-1] == "anders")
 }
 
 // askModals and askSubjects open a question: "kan ik", "kunnen jullie".

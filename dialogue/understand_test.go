@@ -952,6 +952,28 @@ func TestThirteenthRoundRules(t *testing.T) {
 	checkNoCrisis(t, []string{"the government ruined my life with their rules, 1"})
 }
 
+// TestFourteenthRoundRules checks the fourteenth round's rules with
+// variants of held-out part 13's misses.
+func TestFourteenthRoundRules(t *testing.T) {
+	checkFirst(t, []wantIntent{
+		{"soms rij ik expres te hard op de snelweg", IntentCrisis},
+		{"ik durf niet meer naar huis", IntentCrisis},
+		{"ik heb lang vanaf de brug naar beneden gekeken", IntentCrisis},
+		{"ik wil mijn leven beëindigen", IntentCrisis},
+		{"ik denk erover mijn eigen leven te nemen", IntentCrisis},
+		{"ik ben klaar met het leven op deze aarde", IntentCrisis},
+		{"i'm on the bridge", IntentCrisis},
+		// A question after a negation; "if not".
+		{"ik lees niet goed kan iemand mij bellen", IntentPerson},
+		{"ben je een robot? zo niet wil ik een medewerker", IntentPerson},
+		{"ik wil niet gebeld worden", IntentNone},
+		// Answers: a point said, a last clause of answer words.
+		{"mijn moeder zegt 4", IntentNone},
+		{"te moeilijke brieven ja, helemaal mee eens", IntentNone},
+		{"wordt het morgen mooi weer?", IntentOffTopic},
+	})
+}
+
 // wantIntent is a message and the first intent it must get.
 type wantIntent = struct {
 	text string
