@@ -140,13 +140,13 @@ func (s corpusScore) report(t *testing.T, name string, n int) {
 // held-out part 10, intents_dev11a.tsv and intents_dev11b.tsv, written
 // blind for the eleventh (dev11*_first_run.txt), intents_neg11.tsv (hard
 // negatives), held-out part 11, intents_dev12a.tsv, written blind for
-// the twelfth (dev12a_first_run.txt), and held-out parts 12 and 13.
+// the twelfth (dev12a_first_run.txt), and held-out parts 12 to 14.
 // The model (bayes.go) is trained on exactly these: trainFiles.
 var devParts = trainFiles
 
 // heldOutPart is the part written by someone who has not seen the rules,
 // after the last change to them. It is never training data.
-const heldOutPart = "testdata/intents_holdout14.tsv"
+const heldOutPart = "testdata/intents_holdout15.tsv"
 
 // TestUnderstandCorpus is the gate on the development data the matcher
 // and the model were built with.
@@ -176,8 +176,8 @@ func TestUnderstandCorpus(t *testing.T) {
 // their misses were then worked on, so they are development data now
 // (their runs before that are testdata/holdout{5,6}_first_run.txt). Part
 // 6 was the first written by someone who had not seen the rules; parts 7
-// to 13 were written the same way and are development data too; part
-// 14, written the same way in two halves, is the held-out part. Without
+// to 14 were written the same way and are development data too; part
+// 15, written the same way in two halves, is the held-out part. Without
 // it in the repository this test is skipped.
 func TestUnderstandHoldout(t *testing.T) {
 	if _, err := os.Stat(heldOutPart); err != nil {
@@ -974,6 +974,28 @@ func TestFourteenthRoundRules(t *testing.T) {
 		{"te moeilijke brieven ja, helemaal mee eens", IntentNone},
 		{"wordt het morgen mooi weer?", IntentOffTopic},
 	})
+}
+
+// TestFifteenthRoundRules checks the fifteenth round's rules with
+// variants of held-out part 14's misses.
+func TestFifteenthRoundRules(t *testing.T) {
+	checkFirst(t, []wantIntent{
+		{"mijn vader zou blij zijn als ik dood was", IntentCrisis},
+		{"ik heb het eerder geprobeerd en nu voel ik me weer zo", IntentCrisis},
+		{"als ik terugkom maakt hij me af", IntentCrisis},
+		{"ik zit te denken hoe ik er tussenuit kan stappen", IntentCrisis},
+		{"elke avond kijk ik naar het water", IntentCrisis},
+		{"morgen komt weer de deurwaarder", IntentUrgent},
+		{"ik heb geen adres meer", IntentUrgent},
+		{"ze gaan het gas afsnijden", IntentUrgent},
+		{"ik krijg pas over 12 dagen weer geld", IntentUrgent},
+		{"ik wil graag opgebeld worden", IntentPerson},
+		{"kan de maatschappelijk werker langskomen", IntentPerson},
+		{"stoppen nu", IntentStop},
+		{"genoeg, ik sluit af", IntentStop},
+		{"can i finish it tomorrow", IntentLater},
+	})
+	checkNoCrisis(t, []string{"mijn opa is vorig jaar overleden", "mijn hond is dood gegaan"})
 }
 
 // wantIntent is a message and the first intent it must get.
