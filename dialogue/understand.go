@@ -493,11 +493,17 @@ func tokens(text string) []string {
 		out = append(out, segment.Squeeze(normWord(b.String())))
 		b.Reset()
 	}
+	prev := ' '
 	for _, r := range text {
+		// A dash between spaces separates like a comma: "5 - my social
+		// worker explains everything" (sixteenth round); "co-ouderschap"
+		// is one word.
+		dash := r == '–' || r == '—' || r == '-' && unicode.IsSpace(prev)
+		prev = r
 		switch {
 		case unicode.IsLetter(r) || unicode.IsDigit(r) || r == '\'' || r == '’' || r == '*':
 			b.WriteRune(r)
-		case r == ',' || r == '.' || r == '!' || r == '?' || r == ';' || r == ':' || r == '(' || r == ')':
+		case r == ',' || r == '.' || r == '!' || r == '?' || r == ';' || r == ':' || r == '(' || r == ')' || dash:
 			flush()
 			if len(out) > 0 && out[len(out)-1] != clauseBreak {
 				out = append(out, clauseBreak)

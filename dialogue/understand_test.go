@@ -140,13 +140,13 @@ func (s corpusScore) report(t *testing.T, name string, n int) {
 // held-out part 10, intents_dev11a.tsv and intents_dev11b.tsv, written
 // blind for the eleventh (dev11*_first_run.txt), intents_neg11.tsv (hard
 // negatives), held-out part 11, intents_dev12a.tsv, written blind for
-// the twelfth (dev12a_first_run.txt), and held-out parts 12 to 14.
+// the twelfth (dev12a_first_run.txt), and held-out parts 12 to 15.
 // The model (bayes.go) is trained on exactly these: trainFiles.
 var devParts = trainFiles
 
 // heldOutPart is the part written by someone who has not seen the rules,
 // after the last change to them. It is never training data.
-const heldOutPart = "testdata/intents_holdout15.tsv"
+const heldOutPart = "testdata/intents_holdout16.tsv"
 
 // TestUnderstandCorpus is the gate on the development data the matcher
 // and the model were built with.
@@ -176,8 +176,8 @@ func TestUnderstandCorpus(t *testing.T) {
 // their misses were then worked on, so they are development data now
 // (their runs before that are testdata/holdout{5,6}_first_run.txt). Part
 // 6 was the first written by someone who had not seen the rules; parts 7
-// to 14 were written the same way and are development data too; part
-// 15, written the same way in two halves, is the held-out part. Without
+// to 15 were written the same way and are development data too; part
+// 16, written the same way in two halves, is the held-out part. Without
 // it in the repository this test is skipped.
 func TestUnderstandHoldout(t *testing.T) {
 	if _, err := os.Stat(heldOutPart); err != nil {
@@ -998,6 +998,29 @@ func TestFifteenthRoundRules(t *testing.T) {
 		{"can i finish it tomorrow", IntentLater},
 	})
 	checkNoCrisis(t, []string{"mijn opa is vorig jaar overleden", "mijn hond is dood gegaan"})
+}
+
+// TestSixteenthRoundRules checks the sixteenth round's rules with
+// variants of held-out part 15's misses.
+func TestSixteenthRoundRules(t *testing.T) {
+	checkFirst(t, []wantIntent{
+		{"dan vinden ze me niet meer levend", IntentCrisis},
+		{"soms denk ik dat de trein ook een oplossing is", IntentCrisis},
+		{"als de deurwaarder weer komt dan hang ik me op", IntentCrisis},
+		{"als ze het huis afpakken dan spring ik", IntentCrisis},
+		{"dit was het dan, doei", IntentCrisis},
+		{"soms denk ik dat we samen beter dood kunnen zijn", IntentCrisis},
+		{"voor mij hoeft het niet meer", IntentCrisis},
+		{"ik woon bij een man die mij slaat", IntentCrisis},
+		{"ik ben zo bang", IntentCrisis},
+		{"ik wil niet meer eten", IntentCrisis},
+		{"i would like a callback", IntentPerson},
+		{"hoe werkt dit eigenlijk", IntentExplain},
+		{"wat een domme vragen", IntentAngry},
+		// A dash between spaces is a break; a hyphen in a word is not.
+		{"4 - mijn maatschappelijk werker legt alles uit", IntentNone},
+	})
+	checkNoCrisis(t, []string{"ik woon bij mijn moeder", "ik ben bang dat ik de huur niet kan betalen, 4", "ik heb co-ouderschap"})
 }
 
 // wantIntent is a message and the first intent it must get.
