@@ -968,8 +968,12 @@ func answerLed(toks []string) bool {
 		return true
 	}
 	// "mijn vader zegt 2", "ik kies 4": a point said or chosen
-	// (fourteenth round).
+	// (fourteenth round), also at the end of the first clause: "id say 3,
+	// some days i get it" (seventeenth).
 	if n := len(toks); n >= 2 && scaleDigit(toks[n-1]) && sayWords[toks[n-2]] {
+		return true
+	}
+	if c := slices.Index(toks, clauseBreak); c >= 2 && scaleDigit(toks[c-1]) && sayWords[toks[c-2]] {
 		return true
 	}
 	// "veels te moeilijke woorden ja, helemaal eens": a last clause of

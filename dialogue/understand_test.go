@@ -140,13 +140,14 @@ func (s corpusScore) report(t *testing.T, name string, n int) {
 // held-out part 10, intents_dev11a.tsv and intents_dev11b.tsv, written
 // blind for the eleventh (dev11*_first_run.txt), intents_neg11.tsv (hard
 // negatives), held-out part 11, intents_dev12a.tsv, written blind for
-// the twelfth (dev12a_first_run.txt), and held-out parts 12 to 15.
+// the twelfth (dev12a_first_run.txt), held-out parts 12 to 16, and
+// intents_neg17.tsv (a few hard negatives of the seventeenth round).
 // The model (bayes.go) is trained on exactly these: trainFiles.
 var devParts = trainFiles
 
 // heldOutPart is the part written by someone who has not seen the rules,
 // after the last change to them. It is never training data.
-const heldOutPart = "testdata/intents_holdout16.tsv"
+const heldOutPart = "testdata/intents_holdout17.tsv"
 
 // TestUnderstandCorpus is the gate on the development data the matcher
 // and the model were built with.
@@ -176,8 +177,8 @@ func TestUnderstandCorpus(t *testing.T) {
 // their misses were then worked on, so they are development data now
 // (their runs before that are testdata/holdout{5,6}_first_run.txt). Part
 // 6 was the first written by someone who had not seen the rules; parts 7
-// to 15 were written the same way and are development data too; part
-// 16, written the same way in two halves, is the held-out part. Without
+// to 16 were written the same way and are development data too; part
+// 17, written the same way in two halves, is the held-out part. Without
 // it in the repository this test is skipped.
 func TestUnderstandHoldout(t *testing.T) {
 	if _, err := os.Stat(heldOutPart); err != nil {
@@ -1024,6 +1025,28 @@ func TestSixteenthRoundRules(t *testing.T) {
 		{"4 - mijn maatschappelijk werker legt alles uit", IntentNone},
 	})
 	checkNoCrisis(t, []string{"ik woon bij mijn moeder", "ik ben bang dat ik de huur niet kan betalen, 4", "ik heb co-ouderschap"})
+}
+
+// TestSeventeenthRoundRules checks the seventeenth round's rules with
+// variants of held-out part 16's misses.
+func TestSeventeenthRoundRules(t *testing.T) {
+	checkFirst(t, []wantIntent{
+		{"gave my guitar away, i wont be needing it", IntentCrisis},
+		{"im done with everything. bye", IntentCrisis},
+		{"de brief voor mijn zoon ligt klaar", IntentCrisis},
+		{"soms wil ik het stuur gewoon loslaten", IntentCrisis},
+		{"dan leef ik toch niet meer", IntentCrisis},
+		{"ik ga ergens heen en kom niet meer terug", IntentCrisis},
+		{"ik ben er binnenkort toch niet meer", IntentCrisis},
+		{"i pray that god takes me", IntentCrisis},
+		{"mijn stiefvader zit aan me", IntentCrisis},
+		{"ze willen onze woonboot weghalen", IntentUrgent},
+		{"de kinderen gaan zonder ontbijt naar school", IntentUrgent},
+		// Answers: a point said at the end of the first clause; "last van".
+		{"id say 2, some days i dont get it", IntentNone},
+		{"ja, daar heb ik vaak last van. eens", IntentNone},
+		{"sinds mijn vrouw overleden is weet ik niet waar ik heen moet, dus klopt", IntentNone},
+	})
 }
 
 // wantIntent is a message and the first intent it must get.
