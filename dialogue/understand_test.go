@@ -208,10 +208,15 @@ func TestUnderstandHoldout(t *testing.T) {
 	// holdout15_first_run.txt, two halves, 711 messages) 0.939 / 1.000 /
 	// 0.986 and 3 of 211 (1.4%); part 16 (this one,
 	// holdout16_first_run.txt, two halves, 722 messages) 0.937 / 0.971 /
-	// 0.986 and 3 of 216 (1.4%). This gate holds part 16's figures, so
-	// that a change that makes them worse fails.
+	// 0.986 and 3 of 216 (1.4%); part 17 (this one,
+	// holdout17_first_run.txt, two halves, 712 messages) 0.957 / 0.933 /
+	// 0.986 and 3 of 212 (1.4%). Over the first runs of parts 10 to 17
+	// (8 parts, 4,753 messages): crisis 1,469 of 1,530 (0.960), urgent
+	// 0.976, person 0.981, 15 of 1,381 answers taken (1.1%). This gate
+	// holds part 17's figures, so that a change that makes them worse
+	// fails.
 	gate(t, s, map[Intent][2]float64{
-		IntentCrisis: {0.98, 0.935}, IntentUrgent: {0.97, 0.97}, IntentPerson: {0.99, 0.98},
+		IntentCrisis: {0.98, 0.955}, IntentUrgent: {0.98, 0.93}, IntentPerson: {0.97, 0.98},
 	}, 0.015)
 	// What the person reads: a crisis message gets 113 either as the
 	// crisis reply or, when it was not understood, in the safety net.
