@@ -959,9 +959,9 @@ func answerLed(toks []string) bool {
 		return true
 	}
 	// "een 5 want ik heb mensen nodig die me echt helpen" (eleventh round),
-	// "5 want ik praat graag rustig met een medewerker" (twelfth): a point
-	// of the scale with its reason.
-	if len(toks) >= 2 && (toks[0] == "een" || toks[0] == "a") && scaleDigit(toks[1]) {
+	// "nummer 5 graag" (thirteenth): a point introduced; "5 want ik praat
+	// graag rustig met een medewerker" (twelfth): a point with its reason.
+	if len(toks) >= 2 && pointIntros[toks[0]] && scaleDigit(toks[1]) {
 		return true
 	}
 	if len(toks) >= 2 && scaleDigit(toks[0]) && reasonWords[toks[1]] {
@@ -979,10 +979,6 @@ func answerLed(toks []string) bool {
 	// "veels te moeilijke woorden ja, helemaal eens": a last clause of
 	// answer words only.
 	if lastClauseAnswers(toks) {
-		return true
-	}
-	// "nummer 5 graag", "option 2" (thirteenth round).
-	if len(toks) >= 2 && (toks[0] == "nummer" || toks[0] == "number" || toks[0] == "optie" || toks[0] == "option" || toks[0] == "antwoord" || toks[0] == "answer") && scaleDigit(toks[1]) {
 		return true
 	}
 	// "ik gebruik geen computer dus nee": an answer word or a point of the
@@ -1063,6 +1059,9 @@ func laterRequest(toks []string, start int) bool {
 	}
 	return false
 }
+
+// pointIntros introduce a point of the scale: "een 5", "nummer 3".
+var pointIntros = map[string]bool{"een": true, "a": true, "nummer": true, "number": true, "optie": true, "option": true, "antwoord": true, "answer": true}
 
 // reasonWords give the reason for an answer right after it: "5 want ...".
 var reasonWords = map[string]bool{"want": true, "omdat": true, "because": true, "since": true, "cause": true, "coz": true, "cos": true, "dus": true, "so": true}
