@@ -208,6 +208,9 @@ type turn struct {
 	// unclear is set when the step said it did not understand what was
 	// typed; finish then adds the safety net (safetyNet).
 	unclear bool
+	// beside is set when an answer was read beside other typed words
+	// ("3, want ..."); finish adds the safety net to it too.
+	beside bool
 }
 
 // Step handles one message: it returns the new state and the replies. It

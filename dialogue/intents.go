@@ -225,8 +225,9 @@ const safetyNetLetters = 5
 const safetyNetWords = 3
 
 // safetyNet adds one calm line with 113 Zelfmoordpreventie after a reply
-// to a typed message that was not understood, or that was heard as stop
-// or later in a sentence. The understanding step hears most messages
+// to a typed message that was not understood, or whose answer was read
+// beside other words ("3, want ..."), or that was heard as stop or later
+// in a sentence. The understanding step hears most messages
 // about suicide (crisis), but not all: on the held-out parts written by
 // others it missed one in twenty, and those misses were "not understood"
 // or, next, stop or later ("this is goodbye", "het leven is te zwaar, ik
@@ -240,7 +241,7 @@ func (t *turn) safetyNet() {
 		return
 	}
 	switch {
-	case t.unclear && t.out.Intent == IntentNone:
+	case (t.unclear || t.beside) && t.out.Intent == IntentNone:
 		letters := 0
 		for _, r := range t.in.Text {
 			if unicode.IsLetter(r) {

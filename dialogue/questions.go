@@ -189,6 +189,11 @@ func (t *turn) profiling(text string) {
 	value := 0
 	if p.Kind == segment.Value {
 		value = p.Value
+		// "3. maar eerlijk gezegd weet ik niet of ik er volgende maand
+		// nog ben": a value read beside other words is kept, and the
+		// words get the safety net as a message not understood would
+		// (safetyNet): they may say more than the number.
+		t.beside = p.Beside
 		if s, ok := segment.Find(t.st.Pending); ok {
 			if _, flipped := t.phrasing(s); flipped {
 				// The question was asked the other way round: record the

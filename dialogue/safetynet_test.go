@@ -34,6 +34,15 @@ func TestSafetyNet(t *testing.T) {
 	if o := k.say("4"); count(o) != 0 {
 		t.Fatalf("an answer got the safety net: %q", allText(o))
 	}
+	// An answer read beside other words is kept, and gets the safety net:
+	// the words may say more than the number.
+	before := k.st.Answered()
+	if o := k.say("3, want ik praat graag rustig met een medewerker"); count(o) != 1 || o.Intent != IntentNone || k.st.Answered() != before+1 {
+		t.Fatalf("answer beside words: intent %q, answered %d (was %d), 113 %d times: %q", o.Intent, k.st.Answered(), before, count(o), allText(o))
+	}
+	if got := k.st.Steps[len(k.st.Steps)-1].Value; got != 3 {
+		t.Fatalf("answer beside words recorded as %d", got)
+	}
 	// Stop or later in a sentence gets it too; the word alone does not.
 	if o := k.say("ik ga later wel verder denk ik"); count(o) != 1 || o.Intent != IntentLater {
 		t.Fatalf("later in a sentence: intent %q, 113 %d times: %q", o.Intent, count(o), allText(o))

@@ -1,6 +1,7 @@
 package segment
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -35,6 +36,10 @@ func (k ParseKind) String() string {
 type Parsed struct {
 	Kind  ParseKind
 	Value int // 1..5 when Kind is Value, else 0
+	// Beside is set when the value was read beside words that are no
+	// answer ("3, want ik praat graag met een medewerker"): the caller
+	// may want to say more than "thank you" to what was written.
+	Beside bool
 }
 
 // Valid reports whether p is a well-formed result: a known kind, and a
@@ -213,12 +218,34 @@ func Parse(text string) Parsed {
 		// fillers may stand beside it ("een 4", "4 van de 5", "ik geef een 3").
 		for _, t := range toks {
 			if t.num == 0 && t.w != "/" && t.cls == 0 && !scaleFiller[t.w] {
+				// Except a point of the scale that stands on its own at
+				// the start or the end, beside its reason: "3, want ik
+				// praat graag met een medewerker", "die brieven snap ik
+				// nooit - 2".
+				if lonePoint(text) {
+					return Parsed{Kind: Value, Value: v, Beside: true}
+				}
 				return Parsed{}
 			}
 		}
 		return Parsed{Kind: Value, Value: v}
 	}
 	return words(toks)
+}
+
+// A point of the scale on its own: at the start, followed by a comma,
+// full stop, colon, semicolon or dash, or by a word that gives a reason;
+// or at the end, after one of those marks. number has already made sure
+// that no other value stands in the text.
+var (
+	lonePointStart = regexp.MustCompile(`^\s*[1-5]\s*(?:[,.;:]|\s[-–—]|[-–—]\s)\s*\pL|^\s*[1-5]\s+(?i:want|omdat|because|since|cause|coz|cos|dus|so)\b`)
+	lonePointEnd   = regexp.MustCompile(`\pL[^\pL\d]*(?:[,.;:]|\s[-–—])\s*[1-5]\s*[.!]*\s*$`)
+)
+
+// lonePoint reports whether text holds a point of the scale on its own,
+// beside words that are no answer: "4, want ...", "..., 2".
+func lonePoint(text string) bool {
+	return lonePointStart.MatchString(text) || lonePointEnd.MatchString(text)
 }
 
 // tokenize lower-cases, folds accents, turns emoji into words and splits

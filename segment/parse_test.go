@@ -113,6 +113,7 @@ func BenchmarkParse(b *testing.B) {
 // the digits inside other text that must not be answers.
 func TestParseIssue13(t *testing.T) {
 	v := func(n int) Parsed { return Parsed{Kind: Value, Value: n} }
+	b := func(n int) Parsed { return Parsed{Kind: Value, Value: n, Beside: true} }
 	nu := Parsed{}
 	for _, c := range []struct {
 		in   string
@@ -124,6 +125,15 @@ func TestParseIssue13(t *testing.T) {
 		{"ik geef een 3", v(3)}, {"4 van de 5", v(4)}, {"een 4", v(4)},
 		// A content word is never read as an answer word by the typo rule.
 		{"mens", nu}, {"ik wil een mens spreken", nu}, {"week", nu},
+		// A point of the scale on its own beside its reason (issue 13,
+		// tenth to seventeenth rounds), read as said beside other words;
+		// never when another value is in the text or the digit stands
+		// inside it.
+		{"3, want ik praat graag met een medewerker", b(3)}, {"4 want ik snap ze nooit", b(4)},
+		{"iemand aan de telefoon is fijner voor mij, 5", b(5)}, {"die brieven snap ik nooit - 2", b(2)},
+		{"5. ik wil graag persoonlijk contact", b(5)}, {"1: de overheid doet nooit wat ze belooft", b(1)},
+		{"ik heb 2 kinderen, 3", nu}, {"3, of eigenlijk 4", nu}, {"ik woon op nummer 3", nu},
+		{"2 kinderen en een hond", nu}, {"alert(1)", nu},
 	} {
 		if got := Parse(c.in); got != c.want {
 			t.Errorf("Parse(%q) = %+v, want %+v", c.in, got, c.want)
