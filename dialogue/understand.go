@@ -878,7 +878,10 @@ func uniqTokens(toks []string) []string {
 const masked = "_"
 
 // mask returns toks with the words of every harmless phrase replaced by
-// masked; toks itself when there is none.
+// masked; toks itself when there is none. Each phrase is matched on the
+// message as typed, so the order of the "~" lines does not matter: "bang
+// dat ik de huur niet kan betalen" is hidden whole even though "kan ...
+// betalen" is a phrase of its own too.
 func (m *matcher) mask(toks, uniq []string) []string {
 	out := toks
 	for k := range m.masks {
@@ -887,7 +890,7 @@ func (m *matcher) mask(toks, uniq []string) []string {
 			continue
 		}
 		for s := 0; s < len(out); s++ {
-			e := p.span(out, s, 0)
+			e := p.span(toks, s, 0)
 			if e <= s {
 				continue
 			}
