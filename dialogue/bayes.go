@@ -139,6 +139,7 @@ func correctedTokens(text string) []string {
 type sample struct {
 	class int
 	text  string
+	toks  []string // correctedTokens(text)
 }
 
 func readSamples(data string) []sample {
@@ -153,7 +154,7 @@ func readSamples(data string) []sample {
 		if !ok {
 			continue
 		}
-		out = append(out, sample{bayesClass(label), text})
+		out = append(out, sample{bayesClass(label), text, correctedTokens(text)})
 	}
 	return out
 }
@@ -164,7 +165,7 @@ func trainBayes(samples []sample) *bayes {
 	df := map[string]*[bClasses]int{} // per word: in how many messages of each class
 	for _, s := range samples {
 		n[s.class]++
-		toks := correctedTokens(s.text)
+		toks := s.toks
 		seen := map[string]bool{}
 		for _, t := range toks {
 			if t == clauseBreak || seen[t] {
@@ -248,7 +249,8 @@ func (b *bayes) posteriorOf(toks []string) [bClasses]float64 {
 	return p
 }
 
-var model = func() *bayes {
+// trainSamples are the messages of trainFiles.
+var trainSamples = func() []sample {
 	var all []sample
 	for _, f := range trainFiles {
 		data, err := trainFS.ReadFile(f)
@@ -257,8 +259,18 @@ var model = func() *bayes {
 		}
 		all = append(all, readSamples(string(data))...)
 	}
-	return trainBayes(all)
+	return all
 }()
+
+var model, crisisModel = trainModels(trainSamples)
+
+// trainModels trains the Bayes model and the crisis model side by side.
+func trainModels(samples []sample) (*bayes, *logit) {
+	done := make(chan *logit)
+	go func() { done <- trainLogit(samples, bCrisis) }()
+	b := trainBayes(samples)
+	return b, <-done
+}
 
 // hasCue reports whether at least cueWords different tokens are cue words
 // of class k: one alone ("altijd", "liefst") is too often in an answer.

@@ -74,10 +74,10 @@ func TestBayesThresholds(t *testing.T) {
 func TestBayesCues(t *testing.T) {
 	var train []sample
 	for _, text := range []string{"ik wil poging wagen", "poging gedaan vandaag", "weer een poging gedaan"} {
-		train = append(train, sample{bCrisis, text})
+		train = append(train, sample{bCrisis, text, correctedTokens(text)})
 	}
 	for _, text := range []string{"ja", "nee", "klopt wel", "vandaag niet"} {
-		train = append(train, sample{bNone, text})
+		train = append(train, sample{bNone, text, correctedTokens(text)})
 	}
 	b := trainBayes(train)
 	if !b.cues[bCrisis]["poging"] || !b.cues[bCrisis]["gedaan"] {
@@ -94,7 +94,7 @@ func TestBayesCues(t *testing.T) {
 	}
 	// Tenth round: short function words alone ("ben er nog") do not
 	// open it; one cue word of cueLen letters or more must be among them.
-	short := trainBayes([]sample{{bCrisis, "ben er nog"}, {bCrisis, "ben er nog"}, {bNone, "ja"}})
+	short := trainBayes([]sample{{bCrisis, "ben er nog", correctedTokens("ben er nog")}, {bCrisis, "ben er nog", correctedTokens("ben er nog")}, {bNone, "ja", nil}})
 	if short.hasCue(correctedTokens("ben er nog"), bCrisis) {
 		t.Error("cue words of three letters opened the gate")
 	}

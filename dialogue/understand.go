@@ -550,7 +550,10 @@ func Understand(text string, answering bool) Meaning {
 	led := answering && answerLed(fixed) // reads as an answer (before a question about a word is ruled out)
 	// "vroeger vertrouwde ik de overheid, nu niet meer. 2": a message that
 	// ends in a point of the scale on its own is an answer throughout.
-	endsWithPoint := len(fixed) >= 3 && fixed[len(fixed)-2] == clauseBreak && scaleDigit(fixed[len(fixed)-1])
+	// So is one that closes with an answer of its own: "..., dus helemaal
+	// eens", "... ik zeg 2" (eighteenth round).
+	endsWithPoint := len(fixed) >= 3 && fixed[len(fixed)-2] == clauseBreak && scaleDigit(fixed[len(fixed)-1]) ||
+		answering && closesWithAnswer(fixed)
 	cand := make([]bool, len(m.patterns))
 	var utoks []string // fixed without an opening answer word, for urgent
 	var scratch memo
@@ -691,11 +694,32 @@ func Understand(text string, answering bool) Meaning {
 	for _, f := range found {
 		none = none && !f
 	}
+	// The crisis model (logistic.go) reads every message the rules did
+	// not find a crisis in.
+	ci := intentIndex(IntentCrisis)
+	pCrisis := -1.0
+	if !found[ci] && !vetoed[ci] {
+		pCrisis = crisisModel.prob(ctoks)
+	}
 	if none {
 		answerLike = answerLike || answering && segment.Parse(text).Kind != segment.NotUnderstood
-		if in := model.backstop(fixed, ctoks, answerLike, led); in != IntentNone && !vetoed[intentIndex(in)] && !negated[intentIndex(in)] {
+		in := model.backstop(fixed, ctoks, answerLike, led)
+		if in == IntentCrisis && pCrisis < logitConfirm {
+			in = IntentNone // the two models disagree
+		}
+		if in != IntentNone && !vetoed[intentIndex(in)] && !negated[intentIndex(in)] {
 			found[intentIndex(in)] = true
 		}
+	}
+	if pCrisis >= 0 && !found[ci] {
+		th := logitNone
+		if !none {
+			th = logitOver
+		}
+		if answerLike || led {
+			th = max(th, logitAnswer)
+		}
+		found[ci] = pCrisis >= th
 	}
 	var out Meaning
 	for i, f := range found {
@@ -806,7 +830,7 @@ func asksMeaning(toks []string) bool {
 			// do" is urgent).
 			for j := i + 1; j < len(toks) && j <= i+4 && toks[j] != clauseBreak; j++ {
 				switch toks[j] {
-				case "is", "zijn", "bedoel", "bedoelen", "bedoelt", "are":
+				case "is", "zijn", "bedoel", "bedoelen", "bedoelt", "bedoeld", "are":
 					return true
 				}
 			}
@@ -981,7 +1005,7 @@ func answerLed(toks []string) bool {
 	}
 	// "veels te moeilijke woorden ja, helemaal eens": a last clause of
 	// answer words only.
-	if lastClauseAnswers(toks) {
+	if lastClauseAnswers(toks) || closesWithAnswer(toks) {
 		return true
 	}
 	// "ik gebruik geen computer dus nee": an answer word or a point of the
@@ -1091,8 +1115,13 @@ func lastClauseAnswers(toks []string) bool {
 	if lo == 0 || lo == end {
 		return false
 	}
+	return answerClause(toks[lo:end])
+}
+
+// answerClause reports whether a clause holds answer words only.
+func answerClause(clause []string) bool {
 	answer := false
-	for _, t := range toks[lo:end] {
+	for _, t := range clause {
 		switch {
 		case answerWords[t] || t == "eens" || t == "oneens":
 			answer = true
@@ -1101,6 +1130,39 @@ func lastClauseAnswers(toks []string) bool {
 		}
 	}
 	return answer
+}
+
+// closingConnectives may open a last clause that answers: "dus helemaal
+// eens", "so 4".
+var closingConnectives = map[string]bool{"dus": true, "so": true, "en": true, "and": true, "daarom": true}
+
+// closesWithAnswer reports whether the last clause of a message of more
+// than one clause is an answer of its own: answer words only, a point
+// said ("ik zeg 2", "i'd say 4") or either after a connective ("dus
+// helemaal eens").
+func closesWithAnswer(toks []string) bool {
+	end := len(toks)
+	for end > 0 && toks[end-1] == clauseBreak {
+		end--
+	}
+	lo := end
+	for lo > 0 && toks[lo-1] != clauseBreak {
+		lo--
+	}
+	if lo == 0 || lo == end {
+		return false
+	}
+	for lo < end-1 && closingConnectives[toks[lo]] {
+		lo++
+	}
+	last := toks[lo:end]
+	switch n := len(last); {
+	case n == 1 && scaleDigit(last[0]):
+		return true
+	case n >= 2 && n <= 4 && scaleDigit(last[n-1]) && sayWords[last[n-2]]:
+		return true // "ik zeg 2", "dus ik kies 4"
+	}
+	return answerClause(last)
 }
 
 // scaleDigit reports whether t is a point of the answer scale, 1 to 5.
