@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -140,14 +141,15 @@ func (s corpusScore) report(t *testing.T, name string, n int) {
 // held-out part 10, intents_dev11a.tsv and intents_dev11b.tsv, written
 // blind for the eleventh (dev11*_first_run.txt), intents_neg11.tsv (hard
 // negatives), held-out part 11, intents_dev12a.tsv, written blind for
-// the twelfth (dev12a_first_run.txt), held-out parts 12 to 16, and
-// intents_neg17.tsv (a few hard negatives of the seventeenth round).
+// the twelfth (dev12a_first_run.txt), held-out parts 12 to 16,
+// intents_neg17.tsv (a few hard negatives of the seventeenth round) and
+// held-out part 17.
 // The model (bayes.go) is trained on exactly these: trainFiles.
 var devParts = trainFiles
 
 // heldOutPart is the part written by someone who has not seen the rules,
 // after the last change to them. It is never training data.
-const heldOutPart = "testdata/intents_holdout17.tsv"
+const heldOutPart = "testdata/intents_holdout18.tsv"
 
 // TestUnderstandCorpus is the gate on the development data the matcher
 // and the model were built with.
@@ -639,7 +641,7 @@ func TestUnderstandLeaveOnePartOut(t *testing.T) {
 	defer func() { model, crisisModel = saved, savedCrisis }()
 	var total corpusScore
 	total = corpusScore{tp: map[string]int{}, fp: map[string]int{}, fn: map[string]int{}}
-	n := 0
+	n, caught, missed := 0, 0, 0
 	for _, f := range trainFiles {
 		var train []sample
 		for _, g := range trainFiles {
@@ -669,8 +671,47 @@ func TestUnderstandLeaveOnePartOut(t *testing.T) {
 		for _, m := range s.misses {
 			total.misses = append(total.misses, f+" "+m)
 		}
+		// The crises a held-out part's first run missed, read now by
+		// rules the part has since shaped but models that never saw it.
+		if misses := firstRunCrisisMisses(f); len(misses) > 0 {
+			for _, text := range misses {
+				if Understand(text, true).Has(IntentCrisis) {
+					caught++
+				}
+			}
+			missed += len(misses)
+		}
 	}
 	total.report(t, "every development part, model trained without it", n)
+	t.Logf("crises missed on the first runs of held-out parts, read now: %d of %d", caught, missed)
+}
+
+// firstRunCrisisMisses returns the crisis messages the first run of a
+// held-out part missed (testdata/holdoutN_first_run.txt), if it has one.
+func firstRunCrisisMisses(part string) []string {
+	var n int
+	if _, err := fmt.Sscanf(part, "testdata/intents_holdout%d.tsv", &n); err != nil {
+		return nil
+	}
+	data, err := os.ReadFile(fmt.Sprintf("testdata/holdout%d_first_run.txt", n))
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, line := range strings.Split(string(data), "\n") {
+		if !strings.HasSuffix(line, `want "crisis"`) {
+			continue
+		}
+		_, rest, ok := strings.Cut(line, `: "`)
+		text, _, ok2 := strings.Cut(rest, `": got `)
+		if ok && ok2 {
+			if unq, err := strconv.Unquote(`"` + text + `"`); err == nil {
+				text = unq
+			}
+			out = append(out, text)
+		}
+	}
+	return out
 }
 
 // TestEighthRoundRules checks the general rules of the eighth round in
