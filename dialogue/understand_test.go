@@ -212,19 +212,22 @@ func TestUnderstandHoldout(t *testing.T) {
 	// holdout16_first_run.txt, two halves, 722 messages) 0.937 / 0.971 /
 	// 0.986 and 3 of 216 (1.4%); part 17 (this one,
 	// holdout17_first_run.txt, two halves, 712 messages) 0.957 / 0.933 /
-	// 0.986 and 3 of 212 (1.4%). Over the first runs of parts 10 to 17
-	// (8 parts, 4,753 messages): crisis 1,469 of 1,530 (0.960), urgent
-	// 0.976, person 0.981, 15 of 1,381 answers taken (1.1%). This gate
-	// holds part 17's figures, so that a change that makes them worse
+	// 0.986 and 3 of 212 (1.4%); part 18 (this one,
+	// holdout18_first_run.txt, two halves, 704 messages; the first with
+	// the logistic crisis model) 0.974 / 0.980 / 0.971 and 0 of 211. Over
+	// the first runs of parts 10 to 18 (9 parts, 5,457 messages): crisis
+	// 1,692 of 1,759 (0.962), 15 of 1,592 answers taken (0.9%). This gate
+	// holds part 18's figures, so that a change that makes them worse
 	// fails.
 	gate(t, s, map[Intent][2]float64{
-		IntentCrisis: {0.98, 0.955}, IntentUrgent: {0.98, 0.93}, IntentPerson: {0.97, 0.98},
-	}, 0.015)
+		IntentCrisis: {0.99, 0.97}, IntentUrgent: {0.98, 0.98}, IntentPerson: {0.98, 0.97},
+	}, 0.01)
 	// What the person reads: a crisis message gets 113 either as the
 	// crisis reply or, when it was not understood, in the safety net.
 	with, n := crisisReplies(t, rows)
 	t.Logf("crisis messages whose reply names 113 (crisis reply or safety net): %d of %d", with, n)
-	// Part 16's first run: 233 of 238 (97.9%); parts 11 to 15: 98 to 100%.
+	// Part 16's first run: 233 of 238 (97.9%); part 18: 224 of 229
+	// (97.8%); parts 11 to 15 and 17: 98 to 100%.
 	if n > 0 && float64(with)/float64(n) < 0.975 {
 		t.Errorf("%d of %d crisis messages got 113 in the reply, want at least 97.5%%", with, n)
 	}
