@@ -143,13 +143,13 @@ func (s corpusScore) report(t *testing.T, name string, n int) {
 // negatives), held-out part 11, intents_dev12a.tsv, written blind for
 // the twelfth (dev12a_first_run.txt), held-out parts 12 to 16,
 // intents_neg17.tsv (a few hard negatives of the seventeenth round) and
-// held-out part 17.
+// held-out parts 17 and 18.
 // The model (bayes.go) is trained on exactly these: trainFiles.
 var devParts = trainFiles
 
 // heldOutPart is the part written by someone who has not seen the rules,
 // after the last change to them. It is never training data.
-const heldOutPart = "testdata/intents_holdout18.tsv"
+const heldOutPart = "testdata/intents_holdout19.tsv"
 
 // TestUnderstandCorpus is the gate on the development data the matcher
 // and the model were built with.
@@ -1199,4 +1199,32 @@ func TestCrisisModel(t *testing.T) {
 			t.Errorf("crisis model gives %q %.2f", text, p)
 		}
 	}
+}
+
+// TestNineteenthRoundRules checks the rules of the nineteenth round with
+// variants of the misses of held-out part 18: a hose on the exhaust, a
+// bridge that will do what nobody did, "tell them I tried", not here for
+// long, costing only money; a veto no longer drops a crisis said beside
+// it; a frozen account; a social worker rather, a case worker fetched.
+func TestNineteenthRoundRules(t *testing.T) {
+	checkFirst(t, []wantIntent{
+		{"ik heb een slang gekocht voor de uitlaat van de auto", IntentCrisis},
+		{"niemand helpt me. het spoor wel misschien", IntentCrisis},
+		{"zeg tegen mijn dochter dat ik het geprobeerd heb", IntentCrisis},
+		{"i wont be around much longer", IntentCrisis},
+		{"ik ben er niet lang meer", IntentCrisis},
+		{"ik kost iedereen alleen maar geld", IntentCrisis},
+		{"thrown out by my dad and i want it all to end", IntentCrisis},
+		{"de bank heeft mijn rekening bevroren", IntentUrgent},
+		{"ik heb liever een maatschappelijk werker", IntentPerson},
+		{"haal de consulent er maar bij", IntentPerson},
+		{"geef me gewoon een medewerker", IntentPerson},
+		{"wat is het verschil tussen eens en helemaal eens", IntentExplain},
+		{"kankerbot", IntentAngry},
+	})
+	checkNoCrisis(t, []string{
+		"laatste waarschuwing van eneco",
+		"my landlord kicked me out last week",
+		"ik heb kanker gehad en nu schulden",
+	})
 }
