@@ -50,12 +50,18 @@ var (
 // crisis from 129 to 139 and real answers taken from 16 to 14 (0.8,
 // 0.98, 0.98; 0.7 missed as few and read 4 more, 0.9 missed 3 more);
 // with logitConfirm 0.02 it missed 8 and read 122 as a crisis, 13
-// answers taken.
+// answers taken. In the twentieth round, with held-out parts 17 to 19
+// among the data, 0.02 still let Bayes make a crisis of "ik heb een
+// schuld van 2000 euro" and "de brug bij ons is dicht" (0.02 to 0.03);
+// at 0.05 the same run missed 9 crises instead of 7 (of 4,500), read
+// 111 other messages as a crisis instead of 121 and took 11 answers
+// instead of 12. A crisis the models miss that the rules do not hear
+// either is "not understood", and that reply ends with the 113 line.
 var (
 	logitNone    = 0.8
 	logitOver    = 0.98
 	logitAnswer  = 0.98
-	logitConfirm = 0.02
+	logitConfirm = 0.05
 )
 
 // logitFeatures returns the distinct features of corrected tokens.

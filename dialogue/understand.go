@@ -1008,6 +1008,11 @@ func answerLed(toks []string) bool {
 	if lastClauseAnswers(toks) || closesWithAnswer(toks) {
 		return true
 	}
+	// "not at all, the letters are way too complicated for me": a first
+	// clause that is an answer phrase on its own (twentieth round).
+	if c := slices.Index(toks, clauseBreak); c > 0 && answerPhrases[strings.Join(toks[:c], " ")] {
+		return true
+	}
 	// "ik gebruik geen computer dus nee": an answer word or a point of the
 	// scale after dus/so ends it; so does a point of the scale as the last
 	// clause ("talking to someone on the phone is easier for me, 5").
@@ -1085,6 +1090,14 @@ func laterRequest(toks []string, start int) bool {
 		return !answerWords[toks[0]]
 	}
 	return false
+}
+
+// answerPhrases answer on their own, as the first clause of a message.
+var answerPhrases = map[string]bool{
+	"helemaal niet": true, "totaal niet": true, "echt niet": true, "zeker niet": true, "niet echt": true,
+	"niet waar": true, "helemaal waar": true, "dat klopt": true, "klopt wel": true, "klopt niet": true,
+	"not at all": true, "absolutely not": true, "definitely not": true, "not really": true, "of course": true,
+	"not true": true, "very true": true, "thats right": true, "thats true": true, "thats not true": true,
 }
 
 // pointIntros introduce a point of the scale: "een 5", "nummer 3".

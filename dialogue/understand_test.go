@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -143,13 +144,13 @@ func (s corpusScore) report(t *testing.T, name string, n int) {
 // negatives), held-out part 11, intents_dev12a.tsv, written blind for
 // the twelfth (dev12a_first_run.txt), held-out parts 12 to 16,
 // intents_neg17.tsv (a few hard negatives of the seventeenth round) and
-// held-out parts 17 and 18.
+// held-out parts 17 to 19.
 // The model (bayes.go) is trained on exactly these: trainFiles.
 var devParts = trainFiles
 
 // heldOutPart is the part written by someone who has not seen the rules,
 // after the last change to them. It is never training data.
-const heldOutPart = "testdata/intents_holdout19.tsv"
+const heldOutPart = "testdata/intents_holdout20.tsv"
 
 // TestUnderstandCorpus is the gate on the development data the matcher
 // and the model were built with.
@@ -1230,4 +1231,32 @@ func TestNineteenthRoundRules(t *testing.T) {
 		"my landlord kicked me out last week",
 		"ik heb kanker gehad en nu schulden",
 	})
+}
+
+// TestTwentiethRoundRules checks the rules of the twentieth round with
+// variants of the misses of held-out part 19: broken English, done for
+// good, the wrists, how easy it would be; a Dutch "die" is no English
+// "die"; "ik weet niet waar ik ... heen moet" is no threat; an answer
+// phrase as a first clause; bewindvoering is a word explained.
+func TestTwentiethRoundRules(t *testing.T) {
+	checkFirst(t, []wantIntent{
+		{"me no want live more", IntentCrisis},
+		{"i dont wanna live anymore", IntentCrisis},
+		{"ik ben er voorgoed klaar mee", IntentCrisis},
+		{"2. ik kijk de laatste tijd vaak naar mijn polsen", IntentCrisis},
+		{"soms denk ik hoe makkelijk het zou zijn", IntentCrisis},
+		{"ik weet niet waar ik met de kinderen heen moet, de deurwaarder komt ons huis ontruimen", IntentUrgent},
+		{"kan ik iemand spreken die arabisch of turks spreekt", IntentPerson},
+		{"not really, the forms are way too hard for me", IntentNone},
+		{"helemaal niet, die brieven zijn veel te moeilijk", IntentNone},
+		{"wat is bewindvoering precies", IntentExplain},
+	})
+	checkNoCrisis(t, []string{
+		"hoe makkelijk het zou zijn om alles online te regelen",
+		"ik weet niet waar ik met mijn vragen heen moet",
+		"ik heb een schuld van 2000 euro",
+	})
+	if m := Understand("wat is bewindvoering", true); !slices.Equal(m.Words, []string{"bewind"}) {
+		t.Errorf("Understand(%q).Words = %v, want [bewind]", "wat is bewindvoering", m.Words)
+	}
 }
