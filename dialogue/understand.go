@@ -997,10 +997,10 @@ func answerLed(toks []string) bool {
 	// "mijn vader zegt 2", "ik kies 4": a point said or chosen
 	// (fourteenth round), also at the end of the first clause: "id say 3,
 	// some days i get it" (seventeenth).
-	if n := len(toks); n >= 2 && scaleDigit(toks[n-1]) && sayWords[toks[n-2]] {
+	if n := len(toks); n >= 2 && saysPoint(toks[:n]) {
 		return true
 	}
-	if c := slices.Index(toks, clauseBreak); c >= 2 && scaleDigit(toks[c-1]) && sayWords[toks[c-2]] {
+	if c := slices.Index(toks, clauseBreak); c >= 2 && saysPoint(toks[:c]) {
 		return true
 	}
 	// "veels te moeilijke woorden ja, helemaal eens": a last clause of
@@ -1131,6 +1131,25 @@ func lastClauseAnswers(toks []string) bool {
 	return answerClause(toks[lo:end])
 }
 
+// saysPoint reports whether toks end in a point said or chosen: "zeg 2",
+// also with a filler between ("geef maar 1", "doe dan 3"; twenty-first
+// round).
+func saysPoint(toks []string) bool {
+	n := len(toks)
+	if n < 2 || !scaleDigit(toks[n-1]) {
+		return false
+	}
+	return sayWords[toks[n-2]] || n >= 3 && sayFillers[toks[n-2]] && sayWords[toks[n-3]]
+}
+
+// sayFillers may stand between a say word and its point.
+var sayFillers = map[string]bool{"maar": true, "dan": true, "gewoon": true, "toch": true, "then": true, "just": true, "it": true}
+
+// pointTail may follow a point of the scale in a clause of its own: "2
+// voor deze", "3 for this one".
+var pointTail = map[string]bool{"voor": true, "deze": true, "die": true, "dan": true, "maar": true, "hoor": true, "graag": true,
+	"vraag": true, "stelling": true, "for": true, "this": true, "that": true, "one": true, "question": true, "then": true, "please": true}
+
 // answerClause reports whether a clause holds answer words only.
 func answerClause(clause []string) bool {
 	answer := false
@@ -1172,10 +1191,22 @@ func closesWithAnswer(toks []string) bool {
 	switch n := len(last); {
 	case n == 1 && scaleDigit(last[0]):
 		return true
-	case n >= 2 && n <= 4 && scaleDigit(last[n-1]) && sayWords[last[n-2]]:
+	case n >= 2 && n <= 4 && saysPoint(last):
 		return true // "ik zeg 2", "dus ik kies 4"
+	case n >= 2 && n <= 4 && scaleDigit(last[0]) && allIn(last[1:], pointTail):
+		return true // "dus 2 voor deze"
 	}
 	return answerClause(last)
+}
+
+// allIn reports whether every token is in set.
+func allIn(toks []string, set map[string]bool) bool {
+	for _, t := range toks {
+		if !set[t] {
+			return false
+		}
+	}
+	return true
 }
 
 // scaleDigit reports whether t is a point of the answer scale, 1 to 5.

@@ -144,13 +144,13 @@ func (s corpusScore) report(t *testing.T, name string, n int) {
 // negatives), held-out part 11, intents_dev12a.tsv, written blind for
 // the twelfth (dev12a_first_run.txt), held-out parts 12 to 16,
 // intents_neg17.tsv (a few hard negatives of the seventeenth round) and
-// held-out parts 17 to 19.
+// held-out parts 17 to 20.
 // The model (bayes.go) is trained on exactly these: trainFiles.
 var devParts = trainFiles
 
 // heldOutPart is the part written by someone who has not seen the rules,
 // after the last change to them. It is never training data.
-const heldOutPart = "testdata/intents_holdout20.tsv"
+const heldOutPart = "testdata/intents_holdout21.tsv"
 
 // TestUnderstandCorpus is the gate on the development data the matcher
 // and the model were built with.
@@ -1261,4 +1261,29 @@ func TestTwentiethRoundRules(t *testing.T) {
 	if m := Understand("wat is bewindvoering", true); !slices.Equal(m.Words, []string{"bewind"}) {
 		t.Errorf("Understand(%q).Words = %v, want [bewind]", "wat is bewindvoering", m.Words)
 	}
+}
+
+// TestTwentyFirstRoundRules checks the rules of the twenty-first round
+// with variants of the misses of held-out part 20: staring at the water
+// for hours, better off with him, taking all there is, the grave sooner;
+// pills saved up; a disconnection notice; a point said with a filler or
+// followed by "voor deze" is an answer.
+func TestTwentyFirstRoundRules(t *testing.T) {
+	checkFirst(t, []wantIntent{
+		{"ik sta al een uur op de brug naar het water te kijken", IntentCrisis},
+		{"mijn vrouw is dood, ik kan maar beter bij haar zijn", IntentCrisis},
+		{"vannacht slik ik alles in wat ik heb", IntentCrisis},
+		{"ik spaar mijn pillen op", IntentCrisis},
+		{"het graf komt eerder dan je denkt", IntentCrisis},
+		{"got a disconnection notice from eneco", IntentUrgent},
+		{"ik stop er nu mee", IntentStop},
+		{"kan ik dit morgen afmaken", IntentLater},
+		{"ze praten alleen maar en doen niks", IntentAngry},
+		{"doe maar 3, ik weet het niet zo goed", IntentNone},
+		{"liever iemand aan de telefoon, dus 4 voor deze", IntentNone},
+	})
+	checkNoCrisis(t, []string{
+		"ik slik al maanden slaappillen",
+		"slaappillen voor twee maanden van de dokter",
+	})
 }
