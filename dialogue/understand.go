@@ -1148,7 +1148,9 @@ var sayFillers = map[string]bool{"maar": true, "dan": true, "gewoon": true, "toc
 // pointTail may follow a point of the scale in a clause of its own: "2
 // voor deze", "3 for this one".
 var pointTail = map[string]bool{"voor": true, "deze": true, "die": true, "dan": true, "maar": true, "hoor": true, "graag": true,
-	"vraag": true, "stelling": true, "for": true, "this": true, "that": true, "one": true, "question": true, "then": true, "please": true}
+	"vraag": true, "stelling": true, "for": true, "this": true, "that": true, "one": true, "question": true, "then": true, "please": true,
+	// "4 zou ik zeggen", "3 i would say" (twenty-second round)
+	"zou": true, "ik": true, "zeggen": true, "denk": true, "gok": true, "i": true, "would": true, "say": true, "think": true, "guess": true, "id": true}
 
 // answerClause reports whether a clause holds answer words only.
 func answerClause(clause []string) bool {

@@ -144,13 +144,13 @@ func (s corpusScore) report(t *testing.T, name string, n int) {
 // negatives), held-out part 11, intents_dev12a.tsv, written blind for
 // the twelfth (dev12a_first_run.txt), held-out parts 12 to 16,
 // intents_neg17.tsv (a few hard negatives of the seventeenth round) and
-// held-out parts 17 to 20.
+// held-out parts 17 to 21.
 // The model (bayes.go) is trained on exactly these: trainFiles.
 var devParts = trainFiles
 
 // heldOutPart is the part written by someone who has not seen the rules,
 // after the last change to them. It is never training data.
-const heldOutPart = "testdata/intents_holdout21.tsv"
+const heldOutPart = "testdata/intents_holdout22.tsv"
 
 // TestUnderstandCorpus is the gate on the development data the matcher
 // and the model were built with.
@@ -1289,4 +1289,42 @@ func TestTwentyFirstRoundRules(t *testing.T) {
 		"ik slik al maanden slaappillen",
 		"slaappillen voor twee maanden van de dokter",
 	})
+}
+
+// TestTwentySecondRoundRules checks the rules of the twenty-second round
+// with variants of the misses of held-out part 21, and that a flat, a
+// bridge or a train said in passing is no crisis: the patterns that read
+// "flat ... op" across a whole message are gone.
+func TestTwentySecondRoundRules(t *testing.T) {
+	checkFirst(t, []wantIntent{
+		{"ik sta naast het spoor en de treinen rijden langs", IntentCrisis},
+		{"als ik de huur niet betaal sta ik volgende week op straat", IntentUrgent},
+		{"de verhuurder heeft een advocaat ingeschakeld voor de achterstand", IntentUrgent},
+		{"de kinderen eten al dagen alleen brood en nu is het op", IntentUrgent},
+		{"ik slaap bij een vriendin maar dat kan niet meer", IntentUrgent},
+		{"bent u een computer? dan wil ik liever iemand anders", IntentPerson},
+		{"schaam jullie diep", IntentAngry},
+		{"persoonlijk contact vind ik wel fijn, 4 zou ik zeggen", IntentNone},
+	})
+	// The patterns alone: the models may still read a train as a crisis.
+	rulesOnly(t)
+	checkNoCrisis(t, []string{
+		"ik woon in een flat en ik sta elke dag om zes uur op",
+		"ik heb een kaartje voor de trein van acht uur gekocht",
+		"de trein voor acht uur was vol",
+		"de brug gaat open voor de boten",
+	})
+}
+
+// rulesOnly turns both models off until the test ends.
+func rulesOnly(t *testing.T) {
+	bt, ba := bayesThreshold, bayesAnswerThreshold
+	ln, lo, la := logitNone, logitOver, logitAnswer
+	t.Cleanup(func() {
+		bayesThreshold, bayesAnswerThreshold = bt, ba
+		logitNone, logitOver, logitAnswer = ln, lo, la
+	})
+	bayesThreshold = [3]float64{2, 2, 2}
+	bayesAnswerThreshold = 2
+	logitNone, logitOver, logitAnswer = 2, 2, 2
 }
