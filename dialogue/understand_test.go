@@ -221,14 +221,16 @@ func TestUnderstandHoldout(t *testing.T) {
 	// 20 (this one, holdout20_first_run.txt, two halves, 688 messages)
 	// 0.977 / 0.980 / 1.000 and 2 of 207 (1.0%); part 21 (this one,
 	// holdout21_first_run.txt, two halves, 699 messages) 0.996 / 0.960 /
-	// 0.986 and 1 of 207 (0.5%): every target met. Parts 18 to 21
-	// together (the logistic model's first runs, 2,812 messages): crisis
-	// 903 of 918 (0.984), urgent 397 of 406 (0.978), person 278 of 282
-	// (0.986), 4 of 837 answers taken (0.5%): every target met. This gate
-	// holds part 21's figures, so that a change that makes them worse
+	// 0.986 and 1 of 207 (0.5%): every target met; part 22 (this one,
+	// holdout22_first_run.txt, two halves, 719 messages) 0.991 / 0.981 /
+	// 0.958 and 1 of 209 (0.5%): every target met. Parts 18 to 22
+	// together (the logistic model's first runs, 3,531 messages): crisis
+	// 1,135 of 1,152 (0.985), urgent 501 of 512 (0.979), person 347 of 354
+	// (0.980), 5 of 1,046 answers taken (0.5%): every target met. This
+	// gate holds part 22's figures, so that a change that makes them worse
 	// fails.
 	gate(t, s, map[Intent][2]float64{
-		IntentCrisis: {0.99, 0.99}, IntentUrgent: {0.99, 0.96}, IntentPerson: {0.98, 0.98},
+		IntentCrisis: {0.99, 0.99}, IntentUrgent: {0.99, 0.98}, IntentPerson: {0.99, 0.955},
 	}, 0.01)
 	// What the person reads: a crisis message gets 113 either as the
 	// crisis reply or, when it was not understood, in the safety net.
@@ -236,7 +238,7 @@ func TestUnderstandHoldout(t *testing.T) {
 	t.Logf("crisis messages whose reply names 113 (crisis reply or safety net): %d of %d", with, n)
 	// Part 16's first run: 233 of 238 (97.9%); part 18: 224 of 229
 	// (97.8%); part 19: 238 of 238; part 20: 218 of 220; part 21: 231 of
-	// 231; parts 11 to 15 and 17: 98 to 100%.
+	// 231; part 22: 234 of 234; parts 11 to 15 and 17: 98 to 100%.
 	if n > 0 && float64(with)/float64(n) < 0.975 {
 		t.Errorf("%d of %d crisis messages got 113 in the reply, want at least 97.5%%", with, n)
 	}
