@@ -222,6 +222,9 @@ func Parse(text string) Parsed {
 				// the start or the end, beside its reason: "3, want ik
 				// praat graag met een medewerker", "die brieven snap ik
 				// nooit - 2".
+				if pointSaid.MatchString(text) {
+					return Parsed{Kind: Value, Value: v}
+				}
 				if lonePoint(text) {
 					return Parsed{Kind: Value, Value: v, Beside: true}
 				}
@@ -237,9 +240,21 @@ func Parse(text string) Parsed {
 // full stop, colon, semicolon or dash, or by a word that gives a reason;
 // or at the end, after one of those marks. number has already made sure
 // that no other value stands in the text.
+//
+// The point may be said or chosen ("geef maar 1, ...", "..., ik zeg 2",
+// "id say 3, ...", "mijn vader zegt 2") and followed by a few words that
+// say so ("4 zou ik zeggen", "dus 2 voor deze"), as the understanding
+// step reads them too (dialogue.answerLed).
+const (
+	saysPoint = `(?i:(?:(?:ik|i|i'?d|i\s+would|i\s+will|i'?ll)\s+)?(?:zeg|zegt|zeggen|geef|geeft|kies|kiest|doe|gok|say|says|pick|choose|give|go\s+with)\s+(?:(?:maar|dan|gewoon|toch|een|a|it|for)\s+){0,2})?`
+	pointTail = `(?i:\s+(?:zou\s+ik\s+zeggen|i\s+would\s+say|i'?d\s+say|denk\s+ik|i\s+think|i\s+guess|voor\s+deze(?:\s+vraag)?|for\s+this(?:\s+one)?|dan|maar|hoor))?`
+)
+
 var (
-	lonePointStart = regexp.MustCompile(`^\s*[1-5]\s*(?:[,.;:]|\s[-–—]|[-–—]\s)\s*\pL|^\s*[1-5]\s+(?i:want|omdat|because|since|cause|coz|cos|dus|so)\b`)
-	lonePointEnd   = regexp.MustCompile(`\pL[^\pL\d]*(?:[,.;:]|\s[-–—])\s*[1-5]\s*[.!]*\s*$`)
+	lonePointStart = regexp.MustCompile(`^\s*` + saysPoint + `[1-5]\s*(?:[,.;:]|\s[-–—]|[-–—]\s)\s*\pL|^\s*[1-5]\s+(?i:want|omdat|because|since|cause|coz|cos|dus|so)\b`)
+	lonePointEnd   = regexp.MustCompile(`\pL[^\pL\d]*(?:[,.;:]|\s[-–—])\s*(?i:(?:dus|so|en|and)\s+)?` + saysPoint + `[1-5]` + pointTail + `\s*[.!]*\s*$`)
+	// "mijn vader zegt 2", "ik kies 4": a point said, the whole message.
+	pointSaid = regexp.MustCompile(`^\s*(?:\pL+\s+){0,2}(?i:zeg|zegt|zeggen|geef|geeft|kies|kiest|gok|say|says|pick|choose)\s+(?i:(?:maar|dan|een|a)\s+)?[1-5]\s*[.!]*\s*$`)
 )
 
 // lonePoint reports whether text holds a point of the scale on its own,

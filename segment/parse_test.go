@@ -134,6 +134,12 @@ func TestParseIssue13(t *testing.T) {
 		{"5. ik wil graag persoonlijk contact", b(5)}, {"1: de overheid doet nooit wat ze belooft", b(1)},
 		{"ik heb 2 kinderen, 3", nu}, {"3, of eigenlijk 4", nu}, {"ik woon op nummer 3", nu},
 		{"2 kinderen en een hond", nu}, {"alert(1)", nu},
+		// A point said or chosen at the start or the end, or as the whole
+		// message (twenty-second round); not a number said of something.
+		{"geef maar 1, de brieven zijn altijd te moeilijk", b(1)}, {"de regels snap ik niet. ik zeg 2", b(2)},
+		{"persoonlijk contact vind ik fijn, 4 zou ik zeggen", b(4)}, {"liever iemand aan de telefoon, dus 4 voor deze", b(4)},
+		{"id say 3, some days i dont get it", b(3)}, {"mijn vader zegt 2", v(2)}, {"ik kies 4", v(4)},
+		{"ik geef 2 kinderen eten", nu}, {"mijn zoon zegt 2 dingen", nu},
 	} {
 		if got := Parse(c.in); got != c.want {
 			t.Errorf("Parse(%q) = %+v, want %+v", c.in, got, c.want)
