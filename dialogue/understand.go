@@ -1117,18 +1117,22 @@ var answerFillers = map[string]bool{"helemaal": true, "mee": true, "totaal": tru
 // lastClauseAnswers reports whether the last clause of a message of more
 // than one clause holds answer words only ("helemaal eens").
 func lastClauseAnswers(toks []string) bool {
-	end := len(toks)
+	lo, end, ok := lastClause(toks)
+	return ok && answerClause(toks[lo:end])
+}
+
+// lastClause returns where the last clause of a message of more than one
+// clause starts and ends; ok is false for a message of one clause.
+func lastClause(toks []string) (lo, end int, ok bool) {
+	end = len(toks)
 	for end > 0 && toks[end-1] == clauseBreak {
 		end--
 	}
-	lo := end
+	lo = end
 	for lo > 0 && toks[lo-1] != clauseBreak {
 		lo--
 	}
-	if lo == 0 || lo == end {
-		return false
-	}
-	return answerClause(toks[lo:end])
+	return lo, end, lo > 0 && lo < end
 }
 
 // saysPoint reports whether toks end in a point said or chosen: "zeg 2",
@@ -1175,15 +1179,8 @@ var closingConnectives = map[string]bool{"dus": true, "so": true, "en": true, "a
 // said ("ik zeg 2", "i'd say 4") or either after a connective ("dus
 // helemaal eens").
 func closesWithAnswer(toks []string) bool {
-	end := len(toks)
-	for end > 0 && toks[end-1] == clauseBreak {
-		end--
-	}
-	lo := end
-	for lo > 0 && toks[lo-1] != clauseBreak {
-		lo--
-	}
-	if lo == 0 || lo == end {
+	lo, end, ok := lastClause(toks)
+	if !ok {
 		return false
 	}
 	for lo < end-1 && closingConnectives[toks[lo]] {
