@@ -106,7 +106,7 @@ func bayesClass(label string) int {
 }
 
 // eachFeature calls fn with the words, word pairs and letter groups of a
-// message, given as corrected tokens. fn must not keep the string.
+// message, given as corrected tokens. Each string is new, so fn may keep it.
 func eachFeature(toks []string, fn func(string)) {
 	prev := "^"
 	var buf [64]byte
@@ -249,8 +249,9 @@ func (b *bayes) posteriorOf(toks []string) [bClasses]float64 {
 	return p
 }
 
-// trainSamples are the messages of trainFiles.
-var trainSamples = func() []sample {
+// trainSamples reads the messages of trainFiles. They are not kept once
+// the models are trained.
+func trainSamples() []sample {
 	var all []sample
 	for _, f := range trainFiles {
 		data, err := trainFS.ReadFile(f)
@@ -260,9 +261,9 @@ var trainSamples = func() []sample {
 		all = append(all, readSamples(string(data))...)
 	}
 	return all
-}()
+}
 
-var model, crisisModel = trainModels(trainSamples)
+var model, crisisModel = trainModels(trainSamples())
 
 // trainModels trains the Bayes model and the crisis model side by side.
 func trainModels(samples []sample) (*bayes, *logit) {

@@ -1182,7 +1182,8 @@ func TestEighteenthRoundRules(t *testing.T) {
 // the same weights, and it reads the crisis in phrasings no rule has
 // while leaving everyday sentences alone.
 func TestCrisisModel(t *testing.T) {
-	a, b := trainLogit(trainSamples[:2000], bCrisis), trainLogit(trainSamples[:2000], bCrisis)
+	some := trainSamples()[:2000]
+	a, b := trainLogit(some, bCrisis), trainLogit(some, bCrisis)
 	if a.bias != b.bias || len(a.w) != len(b.w) {
 		t.Fatalf("two trainings differ: bias %v and %v, %d and %d weights", a.bias, b.bias, len(a.w), len(b.w))
 	}
