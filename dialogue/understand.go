@@ -549,11 +549,9 @@ func Understand(text string, answering bool) Meaning {
 	var personAt []int                   // where the person patterns matched
 	led := answering && answerLed(fixed) // reads as an answer (before a question about a word is ruled out)
 	// "vroeger vertrouwde ik de overheid, nu niet meer. 2": a message that
-	// ends in a point of the scale on its own is an answer throughout.
-	// So is one that closes with an answer of its own: "..., dus helemaal
-	// eens", "... ik zeg 2" (eighteenth round).
-	endsWithPoint := len(fixed) >= 3 && fixed[len(fixed)-2] == clauseBreak && scaleDigit(fixed[len(fixed)-1]) ||
-		answering && closesWithAnswer(fixed)
+	// closes with an answer of its own is an answer throughout; so are
+	// "..., dus helemaal eens" and "... ik zeg 2" (eighteenth round).
+	closes := closesWithAnswer(fixed)
 	cand := make([]bool, len(m.patterns))
 	var utoks []string // fixed without an opening answer word, for urgent
 	var scratch memo
@@ -631,7 +629,7 @@ func Understand(text string, answering bool) Meaning {
 			// questions"): the message is not an answer.
 			atStart[intentIndex(p.intent)] = true
 		}
-		if p.intent != "" && led && !endsWithPoint && (laterPlainClause(fixed, start) || laterRequest(fixed, start)) {
+		if p.intent != "" && led && !closes && (laterPlainClause(fixed, start) || laterRequest(fixed, start)) {
 			// "ik vind dit lastig met de computer. is er een nummer
 			// waar ik een mens krijg?": the answer-like opening does not
 			// reach a later sentence that answers nothing.
@@ -997,15 +995,15 @@ func answerLed(toks []string) bool {
 	// "mijn vader zegt 2", "ik kies 4": a point said or chosen
 	// (fourteenth round), also at the end of the first clause: "id say 3,
 	// some days i get it" (seventeenth).
-	if n := len(toks); n >= 2 && saysPoint(toks[:n]) {
+	if saysPoint(toks) {
 		return true
 	}
 	if c := slices.Index(toks, clauseBreak); c >= 2 && saysPoint(toks[:c]) {
 		return true
 	}
 	// "veels te moeilijke woorden ja, helemaal eens": a last clause of
-	// answer words only.
-	if lastClauseAnswers(toks) || closesWithAnswer(toks) {
+	// answer words only, or another answer of its own (closesWithAnswer).
+	if closesWithAnswer(toks) {
 		return true
 	}
 	// "not at all, the letters are way too complicated for me": a first
@@ -1113,13 +1111,6 @@ var sayWords = map[string]bool{"zegt": true, "zeg": true, "zeggen": true, "says"
 // answerFillers may stand in a clause of answer words: "helemaal mee eens".
 var answerFillers = map[string]bool{"helemaal": true, "mee": true, "totaal": true, "echt": true, "wel": true, "niet": true,
 	"strongly": true, "totally": true, "completely": true, "fully": true, "really": true, "somewhat": true, "hoor": true, "zeker": true}
-
-// lastClauseAnswers reports whether the last clause of a message of more
-// than one clause holds answer words only ("helemaal eens").
-func lastClauseAnswers(toks []string) bool {
-	lo, end, ok := lastClause(toks)
-	return ok && answerClause(toks[lo:end])
-}
 
 // lastClause returns where the last clause of a message of more than one
 // clause starts and ends; ok is false for a message of one clause.
